@@ -1,0 +1,146 @@
+"""Application factory."""
+
+import uuid
+from pathlib import Path
+
+import sqlalchemy as sa
+from flask import Flask
+from werkzeug.middleware.proxy_fix import ProxyFix
+
+from app import config as app_config
+from app.database import render_migration_item
+from app.extensions import babel, csrf, db, limiter, login_manager, migrate, socketio, talisman
+
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+
+# No page loads anything from another host; no inline scripts or styles.
+CONTENT_SECURITY_POLICY = {
+    "default-src": "'self'",
+    "script-src": "'self'",
+    "style-src": "'self'",
+    "img-src": ["'self'", "data:", "blob:"],
+    "font-src": "'self'",
+    "connect-src": "'self'",
+    "media-src": ["'self'", "blob:"],
+    "object-src": "'none'",
+    "base-uri": "'self'",
+    "form-action": "'self'",
+    "frame-ancestors": "'none'",
+}
+
+
+def create_app(config: dict | None = None) -> Flask:
+    """Create and configure the application; `config` overrides the environment (tests)."""
+    app = Flask(
+        __name__,
+        instance_path=str(PROJECT_ROOT / "instance"),
+        template_folder=str(PROJECT_ROOT / "templates"),
+    )
+    app.config.update(app_config.from_environment(app.instance_path))
+    if config:
+        app.config.update(config)
+    if app.config["PROXY_FIX_X_FOR"]:
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=app.config["PROXY_FIX_X_FOR"], x_proto=1)
+    register_extensions(app)
+    register_blueprints(app)
+    register_errorhandlers(app)
+    register_template_helpers(app)
+    register_commands(app)
+    return app
+
+
+def register_extensions(app: Flask) -> None:
+    """Bind every extension to the app."""
+    from app import i18n, models
+
+    db.init_app(app)
+    migrate.init_app(
+        app,
+        db,
+        directory=str(PROJECT_ROOT / "migrations"),
+        render_as_batch=True,
+        compare_type=True,
+        render_item=render_migration_item,
+    )
+    csrf.init_app(app)
+    babel.init_app(
+        app,
+        locale_selector=i18n.select_locale,
+        timezone_selector=i18n.select_timezone,
+        default_translation_directories=str(PROJECT_ROOT / "app" / "translations"),
+    )
+    limiter.init_app(app)
+    talisman.init_app(
+        app,
+        force_https=False,  # TLS ends at nginx; redirects there.
+        session_cookie_secure=app.config["SESSION_COOKIE_SECURE"],
+        session_cookie_http_only=True,
+        content_security_policy=CONTENT_SECURITY_POLICY,
+        frame_options="DENY",
+        referrer_policy="same-origin",
+    )
+    socketio.init_app(
+        app,
+        message_queue=app.config["REDIS_URL"] or None,
+        async_mode="threading",
+        manage_session=False,
+    )
+
+    login_manager.init_app(app)
+    login_manager.login_view = "auth.login"
+    login_manager.login_message = None
+    login_manager.session_protection = "strong"
+
+    @login_manager.user_loader
+    def load_user(user_id: str):
+        """Load the session's user by public id."""
+        try:
+            public_id = uuid.UUID(user_id)
+        except ValueError:
+            return None
+        return db.session.scalar(sa.select(models.User).filter_by(public_id=public_id))
+
+
+def register_blueprints(app: Flask) -> None:
+    """Mount public pages, sign-in, health and the role cabinets."""
+    from app import health, i18n
+    from app.auth import bp as auth_bp
+    from app.public import bp as public_bp
+    from roles.admin import bp as admin_bp
+    from roles.doctor import bp as doctor_bp
+    from roles.methodologist import bp as methodologist_bp
+    from roles.patient import bp as patient_bp
+    from roles.reception import bp as reception_bp
+
+    app.register_blueprint(public_bp)
+    app.register_blueprint(auth_bp, url_prefix="/auth")
+    app.register_blueprint(i18n.bp)
+    app.register_blueprint(health.bp)
+    csrf.exempt(health.bp)
+    limiter.exempt(health.bp)
+    app.register_blueprint(patient_bp, url_prefix="/patient")
+    app.register_blueprint(doctor_bp, url_prefix="/doctor")
+    app.register_blueprint(methodologist_bp, url_prefix="/methodologist")
+    app.register_blueprint(reception_bp, url_prefix="/reception")
+    app.register_blueprint(admin_bp, url_prefix="/admin")
+
+
+def register_errorhandlers(app: Flask) -> None:
+    """Friendly error pages (JSON for API clients), and a rollback after failures."""
+    from app import errors
+
+    errors.register(app)
+
+
+def register_template_helpers(app: Flask) -> None:
+    """Filters and globals used by templates."""
+    from app import presentation
+
+    presentation.register(app)
+
+
+def register_commands(app: Flask) -> None:
+    """Add the clinic's CLI commands."""
+    from app import cli
+
+    cli.register(app)

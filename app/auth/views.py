@@ -1,0 +1,133 @@
+"""Sign-in views."""
+
+import sqlalchemy as sa
+from flask import current_app, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_limiter.util import get_remote_address
+from flask_login import current_user, login_required, login_user, logout_user
+
+from app.auth import bp
+from app.auth.forms import LoginForm, PasswordChangeForm, RegisterForm
+from app.extensions import db, limiter
+from app.i18n import current_language
+from app.models import PatientProfile, Role, User, normalise_email
+from app.passwords import burn_verification_time
+from app.urls import safe_next
+
+LANDING = {
+    Role.PATIENT: "patient.dashboard",
+    Role.DOCTOR: "doctor.dashboard",
+    Role.METHODOLOGIST: "methodologist.dashboard",
+    Role.RECEPTION: "reception.dashboard",
+    Role.ADMIN: "admin.dashboard",
+}
+
+
+def landing_url(user: User) -> str:
+    """Each role lands in its own cabinet."""
+    return url_for(LANDING[user.role])
+
+
+def _account_key() -> str:
+    """Throttle per account typed, existing or not, so the limit reveals nothing about who has an account."""
+    return "login-account:" + normalise_email(request.form.get("email", ""))
+
+
+def _ip_key() -> str:
+    """Throttle per client address."""
+    return "login-ip:" + get_remote_address()
+
+
+def _failed(response) -> bool:
+    """Only failed sign-ins count towards the limits."""
+    return response.status_code != 302
+
+
+@bp.route("/login", methods=["GET", "POST"])
+@limiter.limit(
+    lambda: current_app.config["LOGIN_LIMIT_PER_ACCOUNT"], key_func=_account_key, methods=["POST"], deduct_when=_failed
+)
+@limiter.limit(
+    lambda: current_app.config["LOGIN_LIMIT_PER_IP"], key_func=_ip_key, methods=["POST"], deduct_when=_failed
+)
+def login():
+    """Sign in with e-mail and password."""
+    if current_user.is_authenticated:
+        return redirect(landing_url(current_user))
+    form = LoginForm()
+    if form.validate_on_submit():
+        user = db.session.scalar(sa.select(User).filter_by(email=normalise_email(form.email.data)))
+        if user is None:
+            burn_verification_time(form.password.data)
+        elif user.active and user.check_password(form.password.data):
+            db.session.commit()  # persists a re-hashed password, if any
+            login_user(user)
+            return redirect(safe_next(request.args.get("next"), default=landing_url(user)))
+        # One message whatever went wrong, so it tells nobody which e-mails have accounts.
+        form.form_errors.append(_("Wrong e-mail or password."))
+    return render_template("auth/login.html", form=form), 200 if request.method == "GET" else 401
+
+
+def login_throttled():
+    """The sign-in page after too many failures, with the reason and no hint about the account."""
+    form = LoginForm()
+    form.form_errors.append(_("Too many failed sign-in attempts. Please wait 15 minutes and try again."))
+    return render_template("auth/login.html", form=form), 429
+
+
+@bp.post("/logout")
+def logout():
+    """Sign out."""
+    logout_user()
+    return redirect(url_for("public.home"))
+
+
+@bp.route("/register", methods=["GET", "POST"])
+def register():
+    """A patient creates their own account and record."""
+    if current_user.is_authenticated:
+        return redirect(landing_url(current_user))
+    form = RegisterForm()
+    if form.validate_on_submit():
+        email = normalise_email(form.email.data)
+        if db.session.scalar(sa.select(User.id).filter_by(email=email)) is not None:
+            form.email.errors.append(_("An account with this e-mail already exists. Sign in or reset the password."))
+        else:
+            user = User(
+                email=email,
+                phone=form.phone.data or None,
+                role=Role.PATIENT,
+                timezone=current_app.config["BABEL_DEFAULT_TIMEZONE"],
+                locale=current_language(),
+            )
+            user.set_password(form.password.data)
+            user.patient_profile = PatientProfile(
+                first_name=form.first_name.data.strip(),
+                middle_name=(form.middle_name.data or "").strip() or None,
+                last_name=form.last_name.data.strip(),
+                date_of_birth=form.date_of_birth.data,
+                phone=form.phone.data or None,
+                email=email,
+            )
+            db.session.add(user)
+            db.session.commit()
+            login_user(user)
+            flash(_("Welcome! Your account is ready."), "success")
+            return redirect(landing_url(user))
+    return render_template("auth/register.html", form=form), 200 if not form.errors else 422
+
+
+@bp.route("/password", methods=["GET", "POST"])
+@login_required
+def change_password():
+    """Change one's own password after confirming the current one."""
+    form = PasswordChangeForm()
+    if form.validate_on_submit():
+        if not current_user.check_password(form.current_password.data):
+            form.current_password.errors.append(_("The current password is wrong."))
+        else:
+            current_user.set_password(form.new_password.data)
+            db.session.commit()
+            flash(_("Your password has been changed."), "success")
+            return redirect(landing_url(current_user))
+    return render_template("auth/password.html", form=form), 200 if not form.errors else 422

@@ -1,0 +1,61 @@
+"""Command-line tasks: demo data and account administration."""
+
+import click
+import sqlalchemy as sa
+from flask import Flask, current_app
+
+from app.extensions import db
+from app.i18n import is_valid_timezone
+from app.models import STAFF_ROLES, Role, SpecialistProfile, User, normalise_email
+from app.passwords import MIN_PASSWORD_LENGTH
+
+
+def register(app: Flask) -> None:
+    """Attach the commands to the app's CLI."""
+    app.cli.add_command(seed_demo)
+    app.cli.add_command(users)
+
+
+@click.command("seed-demo")
+def seed_demo():
+    """Create (or complete) the demo clinic; safe to run again."""
+    from app import demo
+
+    counts = demo.seed()
+    click.echo("Demo clinic ready: " + ", ".join(f"{k}={v}" for k, v in counts.items()))
+    click.echo(f"Sign in with any of these, password {demo.DEMO_PASSWORD}:")
+    for email, role in demo.SIGN_INS.items():
+        click.echo(f"  {email:<28} {role.value}")
+
+
+@click.group("users")
+def users():
+    """Manage accounts."""
+
+
+@users.command("create")
+@click.option("--role", type=click.Choice([r.value for r in STAFF_ROLES]), required=True)
+@click.option("--email", required=True)
+@click.option("--name", required=True, help="Full name as 'Last First Middle'.")
+@click.option("--timezone", "tz", default=None, help="IANA timezone, e.g. Europe/Moscow.")
+@click.password_option(help="Asked for when not given.")
+def create_user(role, email, name, tz, password):
+    """Create a staff account (patients register themselves or through reception)."""
+    email = normalise_email(email)
+    tz = tz or current_app.config["BABEL_DEFAULT_TIMEZONE"]
+    if len(password) < MIN_PASSWORD_LENGTH:
+        raise click.BadParameter(f"at least {MIN_PASSWORD_LENGTH} characters", param_hint="password")
+    if not is_valid_timezone(tz):
+        raise click.BadParameter(f"unknown timezone {tz!r}", param_hint="--timezone")
+    if db.session.scalar(sa.select(User.id).filter_by(email=email)) is not None:
+        raise click.ClickException(f"an account with e-mail {email} already exists")
+    user = User(email=email, role=Role(role), timezone=tz, full_name=name)
+    user.set_password(password)
+    if user.role == Role.DOCTOR:
+        last, first, *middle = [*name.split(), ""]
+        user.specialist_profile = SpecialistProfile(
+            last_name=last, first_name=first, middle_name=" ".join(middle).strip() or None
+        )
+    db.session.add(user)
+    db.session.commit()
+    click.echo(f"Created {user.role.value} {user.email} ({user.public_id})")

@@ -1,0 +1,76 @@
+"""Configuration read from the environment, with safe defaults for the embedded demo."""
+
+import os
+import secrets
+from pathlib import Path
+
+ENVIRONMENTS = ("development", "production", "testing")
+
+
+def _bool(name: str, default: bool = False) -> bool:
+    """Read a yes/no environment variable."""
+    value = os.environ.get(name)
+    if value is None:
+        return default
+    return value.strip().lower() in {"1", "true", "yes", "on"}
+
+
+def _int(name: str, default: int) -> int:
+    """Read an integer environment variable."""
+    value = os.environ.get(name)
+    return int(value) if value not in (None, "") else default
+
+
+def instance_secret_key(instance_path: str) -> str:
+    """Return the demo's secret key, generating it once into instance/."""
+    path = Path(instance_path) / "secret_key"
+    if not path.exists():
+        path.parent.mkdir(parents=True, exist_ok=True)
+        # Created 0600 from the start so the key is never world-readable.
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        with os.fdopen(fd, "w") as fh:
+            fh.write(secrets.token_hex(32))
+    return path.read_text().strip()
+
+
+def from_environment(instance_path: str) -> dict:
+    """Build the configuration mapping from environment variables."""
+    env = os.environ.get("APP_ENV", "development")
+    if env not in ENVIRONMENTS:
+        raise RuntimeError(f"APP_ENV must be one of {', '.join(ENVIRONMENTS)}, not {env!r}")
+    secret_key = os.environ.get("SECRET_KEY")
+    if not secret_key:
+        if env == "production":
+            raise RuntimeError("SECRET_KEY must be set in production (APP_ENV=production).")
+        secret_key = instance_secret_key(instance_path)
+    default_db = "sqlite:///" + str(Path(instance_path) / "clinic.sqlite3")
+    redis_url = os.environ.get("REDIS_URL", "")
+    return {
+        "APP_ENV": env,
+        "SECRET_KEY": secret_key,
+        "SQLALCHEMY_DATABASE_URI": os.environ.get("DATABASE_URL", default_db),
+        "SQLALCHEMY_ENGINE_OPTIONS": {"pool_pre_ping": True},
+        "REDIS_URL": redis_url,
+        # Throttling counters must be shared between processes in production: Redis when configured.
+        "RATELIMIT_STORAGE_URI": redis_url or "memory://",
+        "LOGIN_LIMIT_PER_ACCOUNT": os.environ.get("LOGIN_LIMIT_PER_ACCOUNT", "5 per 15 minutes"),
+        "LOGIN_LIMIT_PER_IP": os.environ.get("LOGIN_LIMIT_PER_IP", "30 per 15 minutes"),
+        "SESSION_COOKIE_SECURE": _bool("SESSION_COOKIE_SECURE", env == "production"),
+        "SESSION_COOKIE_HTTPONLY": True,
+        "SESSION_COOKIE_SAMESITE": "Lax",
+        "REMEMBER_COOKIE_HTTPONLY": True,
+        "REMEMBER_COOKIE_SAMESITE": "Lax",
+        "PROXY_FIX_X_FOR": _int("PROXY_FIX_X_FOR", 0),
+        "BABEL_DEFAULT_LOCALE": os.environ.get("DEFAULT_LOCALE", "en"),
+        "BABEL_DEFAULT_TIMEZONE": os.environ.get("DEFAULT_TIMEZONE", "Europe/Moscow"),
+        "CLINIC_NAME": os.environ.get("CLINIC_NAME", "Demo Clinic"),
+        "CLINIC_CURRENCY": os.environ.get("CLINIC_CURRENCY", "RUB"),
+        "STORAGE_BACKEND": os.environ.get("STORAGE_BACKEND", "local"),
+        "STORAGE_LOCAL_PATH": os.environ.get("STORAGE_LOCAL_PATH", str(Path(instance_path) / "storage")),
+        "S3_ENDPOINT_URL": os.environ.get("S3_ENDPOINT_URL", ""),
+        "S3_BUCKET": os.environ.get("S3_BUCKET", ""),
+        "S3_ACCESS_KEY_ID": os.environ.get("S3_ACCESS_KEY_ID", ""),
+        "S3_SECRET_ACCESS_KEY": os.environ.get("S3_SECRET_ACCESS_KEY", ""),
+        "S3_REGION": os.environ.get("S3_REGION", "us-east-1"),
+        "STORAGE_LINK_SECONDS": _int("STORAGE_LINK_SECONDS", 300),
+    }

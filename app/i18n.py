@@ -1,0 +1,57 @@
+"""Interface language and timezone: selection, the header switcher and display helpers."""
+
+from zoneinfo import ZoneInfo, available_timezones
+
+from flask import Blueprint, current_app, redirect, request, session
+from flask_babel import get_locale
+from flask_login import current_user
+
+from app.extensions import db
+from app.urls import safe_next
+
+LANGUAGES = {"en": "English", "ru": "Русский"}
+
+bp = Blueprint("i18n", __name__)
+
+
+def select_locale() -> str:
+    """The user's own setting, then the switcher's choice, then the browser's Accept-Language."""
+    if current_user.is_authenticated and current_user.locale in LANGUAGES:
+        return current_user.locale
+    if session.get("locale") in LANGUAGES:
+        return session["locale"]
+    return request.accept_languages.best_match(list(LANGUAGES)) or current_app.config["BABEL_DEFAULT_LOCALE"]
+
+
+def select_timezone() -> str:
+    """Times are shown in the signed-in user's timezone, else the clinic's."""
+    if current_user.is_authenticated and current_user.timezone:
+        return current_user.timezone
+    return current_app.config["BABEL_DEFAULT_TIMEZONE"]
+
+
+def current_language() -> str:
+    """The two-letter code of the language this response is rendered in."""
+    return str(get_locale() or current_app.config["BABEL_DEFAULT_LOCALE"])[:2]
+
+
+def is_valid_timezone(name: str) -> bool:
+    """True for IANA timezone names zoneinfo knows."""
+    return name in available_timezones()
+
+
+def zone(name: str) -> ZoneInfo:
+    """The ZoneInfo for a user's timezone name."""
+    return ZoneInfo(name)
+
+
+@bp.post("/locale")
+def switch_locale():
+    """Switch the interface language from the header; remembered on the account when signed in."""
+    language = request.form.get("language", "")
+    if language in LANGUAGES:
+        session["locale"] = language
+        if current_user.is_authenticated:
+            current_user.locale = language
+            db.session.commit()
+    return redirect(safe_next(request.form.get("next"), default="/"))

@@ -1,0 +1,27 @@
+"""All models, imported here so that Alembic and the app see the whole schema."""
+
+from app.models.appointment import ACTIVE_STATUSES, Appointment, AppointmentStatus
+from app.models.audit import AuditEvent
+from app.models.patient import Guardianship, PatientProfile, Sex
+from app.models.service import Service, ServiceKind
+from app.models.specialist import SpecialistProfile, Specialty, specialist_specialty
+from app.models.user import STAFF_ROLES, Role, User, normalise_email
+
+__all__ = [
+    "ACTIVE_STATUSES",
+    "STAFF_ROLES",
+    "Appointment",
+    "AppointmentStatus",
+    "AuditEvent",
+    "Guardianship",
+    "PatientProfile",
+    "Role",
+    "Service",
+    "ServiceKind",
+    "Sex",
+    "SpecialistProfile",
+    "Specialty",
+    "User",
+    "normalise_email",
+    "specialist_specialty",
+]

@@ -1,0 +1,59 @@
+"""Appointments: the event that chat, calls and documents hang on."""
+
+import enum
+import uuid
+from datetime import datetime
+
+import sqlalchemy as sa
+from sqlalchemy.orm import Mapped, mapped_column
+
+from app.database import UTCDateTime, enum_column, new_public_id, utcnow
+from app.extensions import db
+
+
+class AppointmentStatus(enum.StrEnum):
+    """Where an appointment is in its life."""
+
+    BOOKED = "booked"
+    CONFIRMED = "confirmed"
+    IN_PROGRESS = "in_progress"
+    COMPLETED = "completed"
+    CANCELLED = "cancelled"
+    NO_SHOW = "no_show"
+
+
+ACTIVE_STATUSES = (AppointmentStatus.BOOKED, AppointmentStatus.CONFIRMED, AppointmentStatus.IN_PROGRESS)
+
+
+class Appointment(db.Model):
+    """A patient's booked time with a doctor for a service."""
+
+    __tablename__ = "appointment"
+    __table_args__ = (
+        sa.Index("ix_appointment_doctor_starts", "doctor_id", "starts_at"),
+        sa.Index("ix_appointment_patient_starts", "patient_id", "starts_at"),
+        sa.CheckConstraint("ends_at > starts_at", name="ends_after_start"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    public_id: Mapped[uuid.UUID] = mapped_column(sa.Uuid, unique=True, default=new_public_id)
+    patient_id: Mapped[int] = mapped_column(sa.ForeignKey("patient_profile.id", ondelete="RESTRICT"))
+    doctor_id: Mapped[int] = mapped_column(sa.ForeignKey("user.id", ondelete="RESTRICT"))
+    service_id: Mapped[int] = mapped_column(sa.ForeignKey("service.id", ondelete="RESTRICT"))
+    starts_at: Mapped[datetime] = mapped_column(UTCDateTime, index=True)
+    ends_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    status: Mapped[AppointmentStatus] = mapped_column(
+        enum_column(AppointmentStatus, "appointment_status"), default=AppointmentStatus.BOOKED
+    )
+    created_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("user.id", ondelete="SET NULL"))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    patient = db.relationship("PatientProfile")
+    doctor = db.relationship("User", foreign_keys=[doctor_id])
+    service = db.relationship("Service")
+    created_by = db.relationship("User", foreign_keys=[created_by_id])
+
+    @property
+    def is_active(self) -> bool:
+        """True while the appointment still takes the doctor's time."""
+        return self.status in ACTIVE_STATUSES

@@ -1,0 +1,96 @@
+"""Accounts: every person who signs in, whatever their role."""
+
+import enum
+import uuid
+from datetime import datetime
+
+import sqlalchemy as sa
+from flask_login import UserMixin
+from sqlalchemy.orm import Mapped, mapped_column, validates
+
+from app.database import UTCDateTime, enum_column, new_public_id, utcnow
+from app.extensions import db
+from app.passwords import hash_password, needs_rehash, verify_password
+
+
+class Role(enum.StrEnum):
+    """What a user does in the clinic; each role has its own cabinet."""
+
+    PATIENT = "patient"
+    DOCTOR = "doctor"
+    METHODOLOGIST = "methodologist"
+    RECEPTION = "reception"
+    ADMIN = "admin"
+
+
+STAFF_ROLES = (Role.DOCTOR, Role.METHODOLOGIST, Role.RECEPTION, Role.ADMIN)
+
+
+def normalise_email(email: str) -> str:
+    """E-mail addresses compare case-insensitively, so they are stored folded."""
+    return (email or "").strip().lower()
+
+
+class User(UserMixin, db.Model):
+    """A person who can sign in."""
+
+    __tablename__ = "user"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    public_id: Mapped[uuid.UUID] = mapped_column(sa.Uuid, unique=True, default=new_public_id)
+    email: Mapped[str] = mapped_column(sa.String(254), unique=True)
+    phone: Mapped[str | None] = mapped_column(sa.String(32))
+    # Staff without a specialist profile (reception, methodologists, admins) are named here.
+    full_name: Mapped[str] = mapped_column(sa.String(200), default="")
+    password_hash: Mapped[str] = mapped_column(sa.String(255))
+    role: Mapped[Role] = mapped_column(enum_column(Role, "user_role"), index=True)
+    timezone: Mapped[str] = mapped_column(sa.String(64), default="Europe/Moscow")
+    locale: Mapped[str | None] = mapped_column(sa.String(8))
+    active: Mapped[bool] = mapped_column(default=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    patient_profile = db.relationship("PatientProfile", back_populates="user", uselist=False)
+    specialist_profile = db.relationship("SpecialistProfile", back_populates="user", uselist=False)
+
+    @validates("email")
+    def _fold_email(self, _key, value):
+        """Store e-mail addresses folded to lower case."""
+        return normalise_email(value)
+
+    def get_id(self) -> str:
+        """Flask-Login identifies the session by the public id, never the sequential key."""
+        return str(self.public_id)
+
+    @property
+    def is_active(self) -> bool:
+        """Deactivated accounts cannot sign in or keep a session."""
+        return self.active
+
+    @property
+    def is_staff(self) -> bool:
+        """True for clinic employees."""
+        return self.role in STAFF_ROLES
+
+    @property
+    def display_name(self) -> str:
+        """The name shown in the header and lists."""
+        if self.specialist_profile is not None:
+            return self.specialist_profile.full_name
+        if self.patient_profile is not None:
+            return self.patient_profile.full_name
+        return self.full_name or self.email
+
+    def set_password(self, password: str) -> None:
+        """Store an argon2id hash of the password."""
+        self.password_hash = hash_password(password)
+
+    def check_password(self, password: str) -> bool:
+        """Verify a password, upgrading the hash when parameters changed."""
+        if not verify_password(self.password_hash, password):
+            return False
+        if needs_rehash(self.password_hash):
+            self.set_password(password)
+        return True
+
+    def __repr__(self) -> str:
+        return f"<User {self.email} {self.role}>"

@@ -1,0 +1,97 @@
+"""Named permission predicates, used alike by pages, JSON, sockets and file links."""
+
+import uuid
+
+import sqlalchemy as sa
+from flask import abort
+
+from app.extensions import db
+from app.models import Appointment, Guardianship, PatientProfile, Role, User
+
+
+def acts_for(user: User, patient: PatientProfile) -> bool:
+    """The user is this patient, or an active guardian of them."""
+    if user.role != Role.PATIENT:
+        return False
+    if patient.user_id == user.id:
+        return True
+    return (
+        db.session.scalar(
+            sa.select(sa.literal(True)).where(
+                Guardianship.guardian_id == user.id,
+                Guardianship.patient_id == patient.id,
+                Guardianship.active.is_(True),
+            )
+        )
+        is True
+    )
+
+
+def represented_patients(user: User) -> list[PatientProfile]:
+    """The patients a patient-role user may act for: themselves first, then their dependants."""
+    own = [user.patient_profile] if user.patient_profile is not None else []
+    dependants = db.session.scalars(
+        sa.select(PatientProfile)
+        .join(Guardianship, Guardianship.patient_id == PatientProfile.id)
+        .where(Guardianship.guardian_id == user.id, Guardianship.active.is_(True))
+        .order_by(PatientProfile.date_of_birth.desc())
+    ).all()
+    return own + [p for p in dependants if p not in own]
+
+
+def treats(doctor: User, patient: PatientProfile) -> bool:
+    """The doctor has, had or will have an appointment with this patient."""
+    return (
+        db.session.scalar(
+            sa.select(sa.literal(True))
+            .where(Appointment.doctor_id == doctor.id, Appointment.patient_id == patient.id)
+            .limit(1)
+        )
+        is True
+    )
+
+
+def can_view_patient(user: User, patient: PatientProfile) -> bool:
+    """May see the patient's record: the patient or guardian, their doctors, reception and methodologists."""
+    if user.role == Role.PATIENT:
+        return acts_for(user, patient)
+    if user.role == Role.DOCTOR:
+        return treats(user, patient)
+    return user.role in (Role.RECEPTION, Role.METHODOLOGIST)
+
+
+def can_view_appointment(user: User, appointment: Appointment) -> bool:
+    """May open the appointment: its patient or guardian, its doctor, a treating non-restricted doctor, reception."""
+    if user.role == Role.PATIENT:
+        return acts_for(user, appointment.patient)
+    if user.role == Role.DOCTOR:
+        if appointment.doctor_id == user.id:
+            return True
+        profile = user.specialist_profile
+        # Restricted specialists see nothing of other specialists' work.
+        return profile is not None and not profile.restricted and treats(user, appointment.patient)
+    return user.role == Role.RECEPTION
+
+
+def parse_uuid(value: str) -> uuid.UUID:
+    """Parse a public id from a URL, answering 404 when it is malformed."""
+    try:
+        return uuid.UUID(str(value))
+    except ValueError:
+        abort(404)
+
+
+def get_appointment_or_404(public_id, user: User) -> Appointment:
+    """Load an appointment the user may see; anything else is 404, as if it did not exist."""
+    appointment = db.session.scalar(sa.select(Appointment).filter_by(public_id=parse_uuid(public_id)))
+    if appointment is None or not can_view_appointment(user, appointment):
+        abort(404)
+    return appointment
+
+
+def get_patient_or_404(public_id, user: User) -> PatientProfile:
+    """Load a patient record the user may see; anything else is 404."""
+    patient = db.session.scalar(sa.select(PatientProfile).filter_by(public_id=parse_uuid(public_id)))
+    if patient is None or not can_view_patient(user, patient):
+        abort(404)
+    return patient

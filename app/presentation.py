@@ -1,0 +1,88 @@
+"""Template filters and globals: local times, money, names in the current language."""
+
+from datetime import datetime
+
+from flask import Flask, current_app
+from flask_babel import format_currency, format_date, format_datetime, format_time
+from flask_babel import lazy_gettext as _l
+from flask_wtf.csrf import generate_csrf
+
+from app.i18n import LANGUAGES, current_language
+from app.models import AppointmentStatus, Role, User
+
+STATUS_LABELS = {
+    AppointmentStatus.BOOKED: _l("Booked"),
+    AppointmentStatus.CONFIRMED: _l("Confirmed"),
+    AppointmentStatus.IN_PROGRESS: _l("In progress"),
+    AppointmentStatus.COMPLETED: _l("Completed"),
+    AppointmentStatus.CANCELLED: _l("Cancelled"),
+    AppointmentStatus.NO_SHOW: _l("No-show"),
+}
+
+ROLE_LABELS = {
+    Role.PATIENT: _l("Patient"),
+    Role.DOCTOR: _l("Doctor / specialist"),
+    Role.METHODOLOGIST: _l("Methodologist"),
+    Role.RECEPTION: _l("Reception"),
+    Role.ADMIN: _l("Administrator"),
+}
+
+
+def localtime(value: datetime | None, fmt: str = "medium") -> str:
+    """A UTC datetime shown in the viewer's timezone."""
+    return "" if value is None else format_datetime(value, fmt)
+
+
+def localclock(value: datetime | None) -> str:
+    """Only the local time of day."""
+    return "" if value is None else format_time(value, "short")
+
+
+def localday(value, fmt: str = "medium") -> str:
+    """A date (or the local date of a datetime)."""
+    return "" if value is None else format_date(value, fmt)
+
+
+def money(value) -> str:
+    """A price in the clinic's currency."""
+    return format_currency(value, current_app.config["CLINIC_CURRENCY"])
+
+
+def localized(obj) -> str:
+    """The name of a specialty or service in the current language."""
+    return obj.name(current_language())
+
+
+def status_label(status: AppointmentStatus) -> str:
+    """An appointment status in the current language."""
+    return str(STATUS_LABELS[status])
+
+
+def role_label(role: Role) -> str:
+    """A role in the current language."""
+    return str(ROLE_LABELS[role])
+
+
+def cabinet_endpoint(user: User) -> str:
+    """The dashboard endpoint of the user's own cabinet."""
+    return f"{user.role.value}.dashboard"
+
+
+def register(app: Flask) -> None:
+    """Install the filters and globals."""
+    app.add_template_filter(localtime)
+    app.add_template_filter(localclock)
+    app.add_template_filter(localday)
+    app.add_template_filter(money)
+    app.add_template_filter(localized)
+    app.add_template_global(current_language)
+    app.add_template_global(status_label)
+    app.add_template_global(role_label)
+    app.add_template_global(cabinet_endpoint)
+    app.add_template_global(generate_csrf, "csrf_token")
+    app.add_template_global(LANGUAGES, "LANGUAGES")
+
+    @app.context_processor
+    def clinic():
+        """The clinic's name for every page."""
+        return {"clinic_name": app.config["CLINIC_NAME"]}

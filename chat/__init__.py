@@ -1,0 +1,1 @@
+"""Appointment-scoped chat over Socket.IO (namespace /chat): arrives with its own issue."""

@@ -1,0 +1,1 @@
+"""The role cabinets, one blueprint package each."""

@@ -1,0 +1,46 @@
+"""Forms of the admin area."""
+
+from flask_babel import lazy_gettext as _l
+from flask_wtf import FlaskForm
+from wtforms import BooleanField, EmailField, PasswordField, SelectField, SelectMultipleField, StringField
+from wtforms.validators import DataRequired, Email, Length, Optional, ValidationError
+
+from app.i18n import is_valid_timezone
+from app.models import Role
+from app.passwords import MIN_PASSWORD_LENGTH
+
+
+def staff_role_choices():
+    """The roles an administrator can give a staff account."""
+    return [
+        (Role.DOCTOR.value, _l("Doctor / specialist")),
+        (Role.METHODOLOGIST.value, _l("Methodologist")),
+        (Role.RECEPTION.value, _l("Reception")),
+        (Role.ADMIN.value, _l("Administrator")),
+    ]
+
+
+class StaffForm(FlaskForm):
+    """Create a staff account."""
+
+    email = EmailField(_l("E-mail"), validators=[DataRequired(), Email(), Length(max=254)])
+    last_name = StringField(_l("Last name"), validators=[DataRequired(), Length(max=100)])
+    first_name = StringField(_l("First name"), validators=[DataRequired(), Length(max=100)])
+    middle_name = StringField(_l("Middle name"), validators=[Optional(), Length(max=100)])
+    role = SelectField(_l("Role"), choices=staff_role_choices, validators=[DataRequired()])
+    specialties = SelectMultipleField(_l("Specialties (doctors)"), coerce=int, validators=[Optional()])
+    restricted = BooleanField(_l("Restricted specialist: sees only their own patients"))
+    timezone = StringField(_l("Timezone"), validators=[DataRequired(), Length(max=64)])
+    password = PasswordField(
+        _l("Initial password"), validators=[DataRequired(), Length(min=MIN_PASSWORD_LENGTH, max=256)]
+    )
+
+    def validate_timezone(self, field):
+        """Only IANA timezone names, e.g. Europe/Moscow."""
+        if not is_valid_timezone(field.data.strip()):
+            raise ValidationError(_l("Unknown timezone. Use a name like Europe/Moscow."))
+
+    def validate_specialties(self, field):
+        """A doctor practises at least one specialty."""
+        if self.role.data == Role.DOCTOR.value and not field.data:
+            raise ValidationError(_l("Choose at least one specialty for a doctor."))

@@ -1,0 +1,11 @@
+"""The methodologist's workspace."""
+
+from flask import Blueprint
+
+from app.models import Role
+from roles.gate import guard_blueprint
+
+bp = Blueprint("methodologist", __name__)
+guard_blueprint(bp, Role.METHODOLOGIST)
+
+from roles.methodologist import views  # noqa: E402,F401  (routes attach to bp)

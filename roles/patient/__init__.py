@@ -1,0 +1,11 @@
+"""The patient's cabinet."""
+
+from flask import Blueprint
+
+from app.models import Role
+from roles.gate import guard_blueprint
+
+bp = Blueprint("patient", __name__)
+guard_blueprint(bp, Role.PATIENT)
+
+from roles.patient import views  # noqa: E402,F401  (routes attach to bp)

@@ -1,0 +1,41 @@
+"""Patient cabinet pages."""
+
+from flask import abort, render_template, request
+from flask_login import current_user
+
+from app.database import utcnow
+from app.extensions import db
+from app.permissions import get_appointment_or_404, represented_patients
+from roles.patient import bp
+from roles.queries import past_for_patient, upcoming_for_patient
+
+
+def _selected_patient():
+    """The patient the cabinet shows: the user, or a dependant chosen in the switcher."""
+    patients = represented_patients(current_user)
+    if not patients:
+        abort(404)
+    wanted = request.args.get("for")
+    if wanted:
+        chosen = next((p for p in patients if str(p.public_id) == wanted), None)
+        if chosen is None:
+            abort(404)
+        return chosen, patients
+    return patients[0], patients
+
+
+@bp.get("/")
+def dashboard():
+    """Upcoming and past appointments of the patient or a dependant."""
+    patient, patients = _selected_patient()
+    now = utcnow()
+    upcoming = db.session.scalars(upcoming_for_patient(patient, now)).unique().all()
+    past = db.session.scalars(past_for_patient(patient, now)).unique().all()
+    return render_template("patient/dashboard.html", patient=patient, patients=patients, upcoming=upcoming, past=past)
+
+
+@bp.get("/appointments/<appointment_id>")
+def appointment(appointment_id):
+    """One appointment of the patient or a dependant."""
+    appt = get_appointment_or_404(appointment_id, current_user)
+    return render_template("patient/appointment.html", appointment=appt)

@@ -1,0 +1,11 @@
+"""The reception back office."""
+
+from flask import Blueprint
+
+from app.models import Role
+from roles.gate import guard_blueprint
+
+bp = Blueprint("reception", __name__)
+guard_blueprint(bp, Role.RECEPTION)
+
+from roles.reception import views  # noqa: E402,F401  (routes attach to bp)

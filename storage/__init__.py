@@ -1,0 +1,1 @@
+"""Object storage behind one interface (local and S3 backends): arrives with its own issue."""

@@ -1,0 +1,1 @@
+"""Doctor-initiated WebRTC calls (namespace /call): arrives with its own issue."""
