@@ -140,6 +140,15 @@ def runner(app):
 class ClinicClient(FlaskClient):
     """A test client that reads the CSRF token from pages, as a browser form would carry it."""
 
+    def open(self, *args, **kwargs):
+        """Serve each request in its own app context, as in production.
+
+        The fixture keeps an app context open for factories; Flask would reuse it for requests, sharing `g`
+        (the cached user and CSRF token) between requests and clients.
+        """
+        with self.application.app_context():
+            return super().open(*args, **kwargs)
+
     def csrf_token(self) -> str:
         """The session's CSRF token, as rendered into every page's <meta>."""
         page = self.get("/").get_data(as_text=True)

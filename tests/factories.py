@@ -33,7 +33,7 @@ def user(role: Role = Role.PATIENT, email: str | None = None, timezone: str = "E
     """An account of any role; patients get a record, doctors a specialist profile."""
     n = _n()
     account = User(
-        email=email or f"{role.value}{n}@example.test",
+        email=email or f"{role.value}{n}@example.org",
         role=role,
         timezone=timezone,
         password_hash=_PASSWORD_HASH,
@@ -87,8 +87,12 @@ def specialty(slug: str | None = None) -> Specialty:
 
 
 def doctor(restricted: bool = False, timezone: str = "Europe/Moscow", specialties=(), **values) -> User:
-    """A doctor account with a profile."""
+    """A doctor account with a profile; `last_name`/`first_name` name the profile."""
+    last_name = values.pop("last_name", None)
+    first_name = values.pop("first_name", None)
     account = user(Role.DOCTOR, timezone=timezone, **values)
+    account.specialist_profile.last_name = last_name or account.specialist_profile.last_name
+    account.specialist_profile.first_name = first_name or account.specialist_profile.first_name
     account.specialist_profile.restricted = restricted
     account.specialist_profile.specialties = list(specialties)
     db.session.commit()

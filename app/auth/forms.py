@@ -17,16 +17,17 @@ class LoginForm(FlaskForm):
     password = PasswordField(_l("Password"), validators=[DataRequired(), Length(max=256)])
 
 
-def _new_password_field(label):
+def new_password_field(label):
     """A new password with the clinic's minimum length."""
-    return PasswordField(label, validators=[DataRequired(), Length(min=MIN_PASSWORD_LENGTH, max=256)])
+    too_short = _l("Use at least %(min)d characters.", min=MIN_PASSWORD_LENGTH)
+    return PasswordField(label, validators=[DataRequired(), Length(min=MIN_PASSWORD_LENGTH, max=256, message=too_short)])
 
 
 class RegisterForm(FlaskForm):
     """A patient registers themselves."""
 
     email = EmailField(_l("E-mail"), validators=[DataRequired(), Email(), Length(max=254)])
-    password = _new_password_field(_l("Password"))
+    password = new_password_field(_l("Password"))
     confirm = PasswordField(_l("Repeat password"), validators=[EqualTo("password", message=_l("Passwords differ."))])
     last_name = StringField(_l("Last name"), validators=[DataRequired(), Length(max=100)])
     first_name = StringField(_l("First name"), validators=[DataRequired(), Length(max=100)])
@@ -45,7 +46,7 @@ class PasswordChangeForm(FlaskForm):
     """Change one's own password."""
 
     current_password = PasswordField(_l("Current password"), validators=[DataRequired()])
-    new_password = _new_password_field(_l("New password"))
+    new_password = new_password_field(_l("New password"))
     confirm = PasswordField(
         _l("Repeat new password"), validators=[EqualTo("new_password", message=_l("Passwords differ."))]
     )

@@ -2,12 +2,12 @@
 
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import BooleanField, EmailField, PasswordField, SelectField, SelectMultipleField, StringField
+from wtforms import BooleanField, EmailField, SelectField, SelectMultipleField, StringField
 from wtforms.validators import DataRequired, Email, Length, Optional, ValidationError
 
+from app.auth.forms import new_password_field
 from app.i18n import is_valid_timezone
 from app.models import Role
-from app.passwords import MIN_PASSWORD_LENGTH
 
 
 def staff_role_choices():
@@ -28,12 +28,10 @@ class StaffForm(FlaskForm):
     first_name = StringField(_l("First name"), validators=[DataRequired(), Length(max=100)])
     middle_name = StringField(_l("Middle name"), validators=[Optional(), Length(max=100)])
     role = SelectField(_l("Role"), choices=staff_role_choices, validators=[DataRequired()])
-    specialties = SelectMultipleField(_l("Specialties (doctors)"), coerce=int, validators=[Optional()])
+    specialties = SelectMultipleField(_l("Specialties (doctors)"), coerce=int)
     restricted = BooleanField(_l("Restricted specialist: sees only their own patients"))
     timezone = StringField(_l("Timezone"), validators=[DataRequired(), Length(max=64)])
-    password = PasswordField(
-        _l("Initial password"), validators=[DataRequired(), Length(min=MIN_PASSWORD_LENGTH, max=256)]
-    )
+    password = new_password_field(_l("Initial password"))
 
     def validate_timezone(self, field):
         """Only IANA timezone names, e.g. Europe/Moscow."""

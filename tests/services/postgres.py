@@ -33,31 +33,29 @@ class PostgresServer:
         data = self.base / "data"
         hand_over(self.base, SERVICE_USER)
         subprocess.run(
-            as_service_user(
-                [str(bindir / "initdb"), "-D", str(data), "-U", "postgres", "--auth=trust", "-E", "UTF8", "--no-sync"],
-                SERVICE_USER,
-            ),
+            [str(bindir / "initdb"), "-D", str(data), "-U", "postgres", "--auth=trust", "-E", "UTF8", "--no-sync"],
             check=True,
             capture_output=True,
+            cwd=self.base,
+            **as_service_user(SERVICE_USER),
         )
         self.log = open(self.base / "server.log", "ab")  # noqa: SIM115 - kept open for the server's lifetime
         self.process = subprocess.Popen(
-            as_service_user(
-                [
-                    str(bindir / "postgres"),
-                    "-D", str(data),
-                    "-p", str(self.port),
-                    "-k", str(self.base),
-                    "-c", "listen_addresses=127.0.0.1",
-                    "-c", "fsync=off",
-                    "-c", "synchronous_commit=off",
-                    "-c", "full_page_writes=off",
-                    "-c", "max_connections=200",
-                ],
-                SERVICE_USER,
-            ),
+            [
+                str(bindir / "postgres"),
+                "-D", str(data),
+                "-p", str(self.port),
+                "-k", str(self.base),
+                "-c", "listen_addresses=127.0.0.1",
+                "-c", "fsync=off",
+                "-c", "synchronous_commit=off",
+                "-c", "full_page_writes=off",
+                "-c", "max_connections=200",
+            ],
             stdout=self.log,
             stderr=subprocess.STDOUT,
+            cwd=self.base,
+            **as_service_user(SERVICE_USER),
         )  # fmt: skip
         wait_until(self._accepts, 30, "PostgreSQL", self.process)
         return self

@@ -17,11 +17,15 @@ def free_port() -> int:
         return sock.getsockname()[1]
 
 
-def as_service_user(argv: list[str], user: str) -> list[str]:
-    """Run as `user` when we are root: PostgreSQL refuses to run as root."""
+def as_service_user(user: str) -> dict:
+    """Popen arguments that run the child as `user` when we are root (PostgreSQL refuses to run as root).
+
+    Switching user in the child itself, rather than through runuser, lets signals reach the server directly.
+    """
     if os.geteuid() != 0:
-        return argv
-    return ["runuser", "-u", user, "--", *argv]
+        return {}
+    entry = pwd.getpwnam(user)
+    return {"user": entry.pw_uid, "group": entry.pw_gid, "extra_groups": [], "env": {**os.environ, "HOME": entry.pw_dir}}
 
 
 def hand_over(path: Path, user: str) -> None:

@@ -1,0 +1,83 @@
+"""The patient's cabinet: own appointments, dependants, and nothing of anyone else."""
+
+from datetime import UTC, datetime, timedelta
+
+from app.models import AppointmentStatus, Role
+from tests import factories
+
+
+def test_dashboard_splits_upcoming_and_past(client, login_as):
+    """Upcoming appointments and past ones appear in their own sections."""
+    me = login_as(Role.PATIENT)
+    doctor = factories.doctor(last_name="Upcomingdoc")
+    past_doctor = factories.doctor(last_name="Pastdoc")
+    factories.appointment(me.patient_profile, doctor, datetime.now(UTC) + timedelta(days=2))
+    factories.appointment(
+        me.patient_profile, past_doctor, datetime.now(UTC) - timedelta(days=3), status=AppointmentStatus.COMPLETED
+    )
+    page = client.get("/patient/").get_data(as_text=True)
+    upcoming, past = page.split("Past appointments")
+    assert "Upcomingdoc" in upcoming and "Pastdoc" not in upcoming
+    assert "Pastdoc" in past
+
+
+def test_cancelled_future_appointment_is_listed_as_past(client, login_as):
+    """A cancelled appointment no longer counts as upcoming."""
+    me = login_as(Role.PATIENT)
+    factories.appointment(
+        me.patient_profile,
+        factories.doctor(last_name="Cancelleddoc"),
+        datetime.now(UTC) + timedelta(days=2),
+        status=AppointmentStatus.CANCELLED,
+    )
+    upcoming, past = client.get("/patient/").get_data(as_text=True).split("Past appointments")
+    assert "Cancelleddoc" not in upcoming and "Cancelleddoc" in past
+
+
+def test_patient_opens_own_appointment(client, login_as):
+    """The patient's own appointment page shows the doctor and the time in the patient's timezone."""
+    me = login_as(Role.PATIENT)
+    me.timezone = "Asia/Vladivostok"
+    starts = datetime(2031, 3, 10, 6, 0, tzinfo=UTC)  # 16:00 in Vladivostok (UTC+10)
+    appt = factories.appointment(me.patient_profile, factories.doctor(last_name="Owndoc"), starts)
+    page = client.get(f"/patient/appointments/{appt.public_id}").get_data(as_text=True)
+    assert "Owndoc" in page
+    assert "4:00:00\u202fPM Vladivostok" in page
+
+
+def test_other_patients_appointment_is_404(client, login_as):
+    """Another patient's appointment does not exist as far as this patient can tell."""
+    login_as(Role.PATIENT)
+    theirs = factories.appointment()
+    assert client.get(f"/patient/appointments/{theirs.public_id}").status_code == 404
+    assert client.get("/patient/appointments/not-a-uuid").status_code == 404
+
+
+def test_guardian_acts_for_dependant(client, login_as):
+    """A guardian switches to the dependant and opens the dependant's appointment."""
+    me = login_as(Role.PATIENT)
+    child = factories.dependant(me, first_name="Миша", last_name="Смирнов")
+    appt = factories.appointment(child, factories.doctor(last_name="Paediatrician"))
+    dashboard = client.get("/patient/").get_data(as_text=True)
+    assert "Смирнов Миша" in dashboard  # offered in the switcher
+    child_view = client.get(f"/patient/?for={child.public_id}").get_data(as_text=True)
+    assert "Paediatrician" in child_view
+    response = client.get(f"/patient/appointments/{appt.public_id}")
+    assert response.status_code == 200
+    assert "Смирнов Миша" in response.get_data(as_text=True)
+
+
+def test_inactive_guardianship_gives_no_access(client, login_as):
+    """When reception ends a guardianship the former guardian sees nothing of the dependant."""
+    me = login_as(Role.PATIENT)
+    child = factories.dependant(me, active=False)
+    appt = factories.appointment(child)
+    assert client.get(f"/patient/?for={child.public_id}").status_code == 404
+    assert client.get(f"/patient/appointments/{appt.public_id}").status_code == 404
+
+
+def test_switcher_refuses_someone_elses_record(client, login_as):
+    """Choosing a stranger's record in the switcher answers 404."""
+    login_as(Role.PATIENT)
+    stranger = factories.patient()
+    assert client.get(f"/patient/?for={stranger.public_id}").status_code == 404
