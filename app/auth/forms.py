@@ -20,7 +20,9 @@ class LoginForm(FlaskForm):
 def new_password_field(label):
     """A new password with the clinic's minimum length."""
     too_short = _l("Use at least %(min)d characters.", min=MIN_PASSWORD_LENGTH)
-    return PasswordField(label, validators=[DataRequired(), Length(min=MIN_PASSWORD_LENGTH, max=256, message=too_short)])
+    return PasswordField(
+        label, validators=[DataRequired(), Length(min=MIN_PASSWORD_LENGTH, max=256, message=too_short)]
+    )
 
 
 class RegisterForm(FlaskForm):

@@ -69,7 +69,7 @@ def test_every_post_endpoint_requires_csrf(app, client, login_as):
     posts = [r for r in app.url_map.iter_rules() if "POST" in r.methods and not r.endpoint.startswith("health.")]
     assert len(posts) >= 5
     for rule in posts:
-        url = rule.build({arg: "00000000-0000-0000-0000-000000000000" for arg in rule.arguments})[1]
+        url = rule.build(dict.fromkeys(rule.arguments, "00000000-0000-0000-0000-000000000000"))[1]
         response = client.post(url, data={"email": "x@example.org"})
         assert response.status_code == 400, rule.rule
     assert client.get("/admin/").status_code == 200  # the session survived: logout was refused too
@@ -202,7 +202,9 @@ def test_registration_errors_keep_nothing(client, db):
     )
     assert response.status_code == 422
     page = response.get_data(as_text=True)
-    assert "Use at least 8 characters." in page and "Passwords differ." in page and "Enter a real date of birth." in page
+    assert (
+        "Use at least 8 characters." in page and "Passwords differ." in page and "Enter a real date of birth." in page
+    )
     retry = client.submit(
         "/auth/register",
         {

@@ -61,7 +61,12 @@ def test_opening_a_patient_card_is_audited(client, login_as, db):
     response = client.get(f"/reception/patients/{patient.public_id}")
     assert response.status_code == 200 and "Carded" in response.get_data(as_text=True)
     event = db.session.scalars(sa.select(AuditEvent)).one()
-    assert (event.actor_id, event.patient_id, event.action, event.ip) == (me.id, patient.id, "view_patient", "127.0.0.1")
+    assert (event.actor_id, event.patient_id, event.action, event.ip) == (
+        me.id,
+        patient.id,
+        "view_patient",
+        "127.0.0.1",
+    )
 
 
 def test_unknown_patient_is_404(client, login_as):

@@ -25,7 +25,12 @@ def as_service_user(user: str) -> dict:
     if os.geteuid() != 0:
         return {}
     entry = pwd.getpwnam(user)
-    return {"user": entry.pw_uid, "group": entry.pw_gid, "extra_groups": [], "env": {**os.environ, "HOME": entry.pw_dir}}
+    return {
+        "user": entry.pw_uid,
+        "group": entry.pw_gid,
+        "extra_groups": [],
+        "env": {**os.environ, "HOME": entry.pw_dir},
+    }
 
 
 def hand_over(path: Path, user: str) -> None:
