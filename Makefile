@@ -46,12 +46,12 @@ assets: node_modules/.stamp
 	npm run --silent build
 
 translations: $(VENV)/.stamp-runtime
-	$(BIN)/pybabel compile --use-fuzzy -q -d app/translations
+	$(BIN)/pybabel -q compile -d app/translations
 
 # Re-extract messages after changing user-facing strings, then translate the new ones in both catalogs.
 messages: $(VENV)/.stamp-runtime
-	$(BIN)/pybabel extract -q -F babel.cfg -k _l -k lazy_gettext -o app/translations/messages.pot --no-location --sort-output .
-	$(BIN)/pybabel update -q -i app/translations/messages.pot -d app/translations --no-fuzzy-matching --ignore-obsolete
+	$(BIN)/pybabel -q extract --ignore-dirs='.* node_modules' -F babel.cfg -k _l -k lazy_gettext -o app/translations/messages.pot --no-location --sort-output .
+	$(BIN)/pybabel -q update -i app/translations/messages.pot -d app/translations --no-fuzzy-matching --ignore-obsolete
 
 clean:
 	rm -rf $(VENV) node_modules app/static/vendor

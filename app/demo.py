@@ -493,7 +493,7 @@ def _newcomer_appointments(now, doctor: User, patient: PatientProfile, first: Se
     if not _has_active(doctor, patient, now, now + timedelta(hours=2)):
         _book_first_free(doctor, patient, first, soon, now + timedelta(hours=2))
     week_from, week_to = now + timedelta(days=6), now + timedelta(days=8)
-    if not _has_active(doctor, patient, week_from, week_to):
+    if not _has_active(doctor, patient, now + timedelta(days=5), now + timedelta(days=9)):
         _book_first_free(doctor, patient, follow, week_from, week_to)
 
 
@@ -518,7 +518,8 @@ def _book_first_free(
 ) -> None:
     """Book the first five-minute-aligned start in [start, latest] at which doctor and patient are both free."""
     length = timedelta(minutes=service.duration_minutes)
-    cursor = start.replace(second=0, microsecond=0) + timedelta(minutes=(-start.minute) % 5)
+    # Round up, never down, so the booking always falls inside the window the next run checks.
+    cursor = start.replace(second=0, microsecond=0) + timedelta(minutes=5 - start.minute % 5)
     while cursor <= latest:
         busy = db.session.scalar(
             sa.select(sa.func.count(Appointment.id)).where(

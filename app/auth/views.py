@@ -4,6 +4,7 @@ import sqlalchemy as sa
 from flask import current_app, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_limiter.util import get_remote_address
+from limits import parse as parse_limit
 from flask_login import current_user, login_required, login_user, logout_user
 
 from app.auth import bp
@@ -71,7 +72,11 @@ def login():
 def login_throttled():
     """The sign-in page after too many failures, with the reason and no hint about the account."""
     form = LoginForm()
-    form.form_errors.append(_("Too many failed sign-in attempts. Please wait 15 minutes and try again."))
+    window = parse_limit(current_app.config["LOGIN_LIMIT_PER_ACCOUNT"]).get_expiry()
+    minutes = max(1, window // 60)
+    form.form_errors.append(
+        _("Too many failed sign-in attempts. Please wait %(minutes)s min and try again.", minutes=minutes)
+    )
     return render_template("auth/login.html", form=form), 429
 
 

@@ -90,7 +90,7 @@ def test_throttling_per_account(app, client):
         assert client.sign_in(user.email, "wrong-password").status_code == 401
     throttled = client.sign_in(user.email)
     assert throttled.status_code == 429
-    assert "Too many failed sign-in attempts" in throttled.get_data(as_text=True)
+    assert "Too many failed sign-in attempts. Please wait 15 min" in throttled.get_data(as_text=True)
     assert client.sign_in(other.email).status_code == 302
 
 
