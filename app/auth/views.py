@@ -4,8 +4,8 @@ import sqlalchemy as sa
 from flask import current_app, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_limiter.util import get_remote_address
-from limits import parse as parse_limit
 from flask_login import current_user, login_required, login_user, logout_user
+from limits import parse as parse_limit
 
 from app.auth import bp
 from app.auth.forms import LoginForm, PasswordChangeForm, RegisterForm

@@ -15,10 +15,9 @@ LANGUAGES = ("ru", "en")
 def extracted(project_root, tmp_path_factory):
     """Every message the code and templates mark for translation, extracted afresh."""
     pot = tmp_path_factory.mktemp("i18n") / "messages.pot"
-    CommandLineInterface().run(
-        ["pybabel", "-q", "extract", "--ignore-dirs=.* node_modules", "-F", str(project_root / "babel.cfg"), "-k", "_l", "-k", "lazy_gettext"]
-        + ["-o", str(pot), str(project_root)]
-    )
+    # The same options as `make messages`.
+    options = ["--ignore-dirs=.* node_modules", "-F", str(project_root / "babel.cfg"), "-k", "_l", "-k", "lazy_gettext"]
+    CommandLineInterface().run(["pybabel", "-q", "extract", *options, "-o", str(pot), str(project_root)])
     with pot.open("rb") as fh:
         catalog = read_po(fh)
     ids = {m.id for m in catalog if m.id}
