@@ -9,21 +9,21 @@ from app.extensions import db
 from app.models import Appointment, Guardianship, PatientProfile, Role, User
 
 
+def _exists(*conditions) -> bool:
+    """True when some row satisfies all the conditions."""
+    return bool(db.session.scalar(sa.select(sa.exists().where(*conditions))))
+
+
 def acts_for(user: User, patient: PatientProfile) -> bool:
     """The user is this patient, or an active guardian of them."""
     if user.role != Role.PATIENT:
         return False
     if patient.user_id == user.id:
         return True
-    return (
-        db.session.scalar(
-            sa.select(sa.literal(True)).where(
-                Guardianship.guardian_id == user.id,
-                Guardianship.patient_id == patient.id,
-                Guardianship.active.is_(True),
-            )
-        )
-        is True
+    return _exists(
+        Guardianship.guardian_id == user.id,
+        Guardianship.patient_id == patient.id,
+        Guardianship.active.is_(True),
     )
 
 
@@ -41,14 +41,7 @@ def represented_patients(user: User) -> list[PatientProfile]:
 
 def treats(doctor: User, patient: PatientProfile) -> bool:
     """The doctor has, had or will have an appointment with this patient."""
-    return (
-        db.session.scalar(
-            sa.select(sa.literal(True))
-            .where(Appointment.doctor_id == doctor.id, Appointment.patient_id == patient.id)
-            .limit(1)
-        )
-        is True
-    )
+    return _exists(Appointment.doctor_id == doctor.id, Appointment.patient_id == patient.id)
 
 
 def can_view_patient(user: User, patient: PatientProfile) -> bool:
