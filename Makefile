@@ -10,6 +10,7 @@ PORT ?= 5000
 
 run: $(VENV)/.stamp-runtime assets translations
 	$(FLASK) db upgrade
+	$(FLASK) storage init
 	$(FLASK) seed-demo
 	@echo "Serving on http://$(HOST):$(PORT)  (Ctrl+C to stop)"
 	$(FLASK) run --host $(HOST) --port $(PORT)

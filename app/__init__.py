@@ -39,6 +39,10 @@ def create_app(config: dict | None = None) -> Flask:
     app.config.update(app_config.from_environment(app.instance_path))
     if config:
         app.config.update(config)
+    # Request bodies never exceed the largest upload allowed; Werkzeug answers 413 as the bytes arrive.
+    app.config.setdefault("MAX_CONTENT_LENGTH", None)
+    if app.config["MAX_CONTENT_LENGTH"] is None:
+        app.config["MAX_CONTENT_LENGTH"] = (max(app.config["UPLOAD_LIMITS_MB"].values()) + 1) * 1024 * 1024
     if app.config["PROXY_FIX_X_FOR"]:
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=app.config["PROXY_FIX_X_FOR"], x_proto=1)
     register_extensions(app)
@@ -86,6 +90,10 @@ def register_extensions(app: Flask) -> None:
         manage_session=False,
     )
 
+    import storage
+
+    storage.init_app(app)
+
     login_manager.init_app(app)
     login_manager.login_view = "auth.login"
     login_manager.login_message = None
@@ -107,6 +115,7 @@ def register_blueprints(app: Flask) -> None:
     """Mount public pages, sign-in, health and the role cabinets."""
     from app import health, i18n
     from app.auth import bp as auth_bp
+    from app.files import bp as files_bp
     from app.public import bp as public_bp
     from roles.admin import bp as admin_bp
     from roles.doctor import bp as doctor_bp
@@ -117,6 +126,7 @@ def register_blueprints(app: Flask) -> None:
     app.register_blueprint(public_bp)
     app.register_blueprint(auth_bp, url_prefix="/auth")
     app.register_blueprint(i18n.bp)
+    app.register_blueprint(files_bp)
     app.register_blueprint(health.bp)
     csrf.exempt(health.bp)
     limiter.exempt(health.bp)

@@ -14,6 +14,7 @@ def register(app: Flask) -> None:
     """Attach the commands to the app's CLI."""
     app.cli.add_command(seed_demo)
     app.cli.add_command(users)
+    app.cli.add_command(storage_group)
 
 
 @click.command("seed-demo")
@@ -59,3 +60,19 @@ def create_user(role, email, name, tz, password):
     db.session.add(user)
     db.session.commit()
     click.echo(f"Created {user.role.value} {user.email} ({user.public_id})")
+
+
+@click.group("storage")
+def storage_group():
+    """Manage object storage."""
+
+
+@storage_group.command("init")
+def storage_init():
+    """Create the bucket (or directory) if missing and make sure it is private."""
+    from storage import StorageError, get_store
+
+    try:
+        click.echo(get_store().ensure_ready())
+    except StorageError as exc:
+        raise click.ClickException(f"storage is not ready: {exc}") from exc

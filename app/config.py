@@ -21,6 +21,24 @@ def _int(name: str, default: int) -> int:
     return int(value) if value not in (None, "") else default
 
 
+def _list(name: str, default: tuple[str, ...]) -> tuple[str, ...]:
+    """Read a comma-separated list."""
+    value = os.environ.get(name)
+    if not value:
+        return default
+    return tuple(item.strip().lower() for item in value.split(",") if item.strip())
+
+
+# Per kind of file: the largest upload accepted and the types allowed (overridable per kind from the environment).
+UPLOAD_LIMITS_MB = {"chat_attachment": 25, "lab_result": 50, "document": 20, "avatar": 5}
+UPLOAD_TYPES = {
+    "chat_attachment": ("pdf", "jpeg", "png", "webp"),
+    "lab_result": ("pdf", "jpeg", "png", "webp"),
+    "document": ("pdf",),
+    "avatar": ("jpeg", "png", "webp"),
+}
+
+
 def instance_secret_key(instance_path: str) -> str:
     """Return the demo's secret key, generating it once into instance/."""
     path = Path(instance_path) / "secret_key"
@@ -72,5 +90,9 @@ def from_environment(instance_path: str) -> dict:
         "S3_ACCESS_KEY_ID": os.environ.get("S3_ACCESS_KEY_ID", ""),
         "S3_SECRET_ACCESS_KEY": os.environ.get("S3_SECRET_ACCESS_KEY", ""),
         "S3_REGION": os.environ.get("S3_REGION", "us-east-1"),
+        "S3_PUBLIC_ENDPOINT_URL": os.environ.get("S3_PUBLIC_ENDPOINT_URL", ""),
         "STORAGE_LINK_SECONDS": _int("STORAGE_LINK_SECONDS", 300),
+        "UPLOAD_LIMITS_MB": {kind: _int(f"UPLOAD_MAX_MB_{kind.upper()}", mb) for kind, mb in UPLOAD_LIMITS_MB.items()},
+        "UPLOAD_TYPES": {kind: _list(f"UPLOAD_TYPES_{kind.upper()}", types) for kind, types in UPLOAD_TYPES.items()},
+        "RECEPTION_CAN_DOWNLOAD_FILES": _bool("RECEPTION_CAN_DOWNLOAD_FILES", False),
     }

@@ -26,9 +26,17 @@ def check_redis() -> str:
     return "ok"
 
 
+def check_storage() -> str:
+    """The object store can serve requests (S3: the bucket answers with our credentials)."""
+    from storage import get_store
+
+    get_store().check()
+    return "ok"
+
+
 def configured_checks() -> dict:
     """One check per dependency this deployment is configured to use."""
-    checks = {"db": check_db}
+    checks = {"db": check_db, "storage": check_storage}
     if current_app.config["REDIS_URL"]:
         checks["redis"] = check_redis
     return checks

@@ -3,10 +3,10 @@
 import uuid
 
 import sqlalchemy as sa
-from flask import abort
+from flask import abort, current_app
 
 from app.extensions import db
-from app.models import Appointment, Guardianship, PatientProfile, Role, User
+from app.models import Appointment, FileKind, Guardianship, PatientProfile, Role, StoredFile, User
 
 
 def _exists(*conditions) -> bool:
@@ -88,3 +88,43 @@ def get_patient_or_404(public_id, user: User) -> PatientProfile:
     if patient is None or not can_view_patient(user, patient):
         abort(404)
     return patient
+
+
+def can_view_file(user: User, stored: StoredFile) -> bool:
+    """May download a file: the patient or guardian, treating doctors, methodologists for lab files, reception if allowed."""
+    if stored.deleted_at is not None:
+        return False
+    if stored.patient is None:
+        return stored.kind == FileKind.AVATAR
+    if user.role == Role.PATIENT:
+        return acts_for(user, stored.patient)
+    if user.role == Role.DOCTOR:
+        if stored.uploaded_by_id == user.id:
+            return True
+        if stored.appointment is not None and stored.appointment.doctor_id == user.id:
+            return True
+        profile = user.specialist_profile
+        # Restricted specialists see only what belongs to their own appointments.
+        return profile is not None and not profile.restricted and treats(user, stored.patient)
+    if user.role == Role.METHODOLOGIST:
+        return stored.kind in (FileKind.LAB_RESULT, FileKind.CHAT_ATTACHMENT)
+    if user.role == Role.RECEPTION:
+        return bool(current_app.config["RECEPTION_CAN_DOWNLOAD_FILES"])
+    return False
+
+
+def can_upload_file(user: User, patient: PatientProfile, kind: FileKind) -> bool:
+    """May add a file of this kind to the patient's record: patients send lab results, doctors add documents."""
+    if kind == FileKind.LAB_RESULT:
+        return acts_for(user, patient) or user.role == Role.METHODOLOGIST
+    if kind == FileKind.DOCUMENT:
+        return user.role == Role.DOCTOR and treats(user, patient)
+    return False
+
+
+def get_file_or_404(public_id, user: User) -> StoredFile:
+    """Load a file the user may download; anything else is 404."""
+    stored = db.session.scalar(sa.select(StoredFile).filter_by(public_id=parse_uuid(public_id)))
+    if stored is None or not can_view_file(user, stored):
+        abort(404)
+    return stored

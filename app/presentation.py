@@ -3,12 +3,12 @@
 from datetime import datetime
 
 from flask import Flask, current_app
-from flask_babel import format_currency, format_date, format_datetime, format_time
+from flask_babel import format_currency, format_date, format_datetime, format_decimal, format_time
 from flask_babel import lazy_gettext as _l
 from flask_wtf.csrf import generate_csrf
 
 from app.i18n import LANGUAGES, current_language
-from app.models import AppointmentStatus, Role, User
+from app.models import AppointmentStatus, FileKind, Role, User
 
 STATUS_LABELS = {
     AppointmentStatus.BOOKED: _l("Booked"),
@@ -53,6 +53,26 @@ def localized(obj) -> str:
     return obj.name(current_language())
 
 
+FILE_KIND_LABELS = {
+    FileKind.CHAT_ATTACHMENT: _l("Chat attachment"),
+    FileKind.LAB_RESULT: _l("Lab result"),
+    FileKind.DOCUMENT: _l("Document"),
+    FileKind.AVATAR: _l("Photo"),
+}
+
+
+def file_kind_label(kind: FileKind) -> str:
+    """A kind of file in the current language."""
+    return str(FILE_KIND_LABELS[kind])
+
+
+def filesize(size: int) -> str:
+    """A byte count as KB or MB in the current language."""
+    if size < 1024 * 1024:
+        return str(_l("%(n)s KB", n=format_decimal(max(1, round(size / 1024)))))
+    return str(_l("%(n)s MB", n=format_decimal(round(size / 1024 / 1024, 1))))
+
+
 def status_label(status: AppointmentStatus) -> str:
     """An appointment status in the current language."""
     return str(STATUS_LABELS[status])
@@ -75,6 +95,8 @@ def register(app: Flask) -> None:
     app.add_template_filter(localday)
     app.add_template_filter(money)
     app.add_template_filter(localized)
+    app.add_template_filter(filesize)
+    app.add_template_global(file_kind_label)
     app.add_template_global(current_language)
     app.add_template_global(status_label)
     app.add_template_global(role_label)

@@ -5,7 +5,7 @@ from datetime import datetime
 import sqlalchemy as sa
 from sqlalchemy.orm import joinedload, selectinload
 
-from app.models import ACTIVE_STATUSES, Appointment, PatientProfile, Service, User
+from app.models import ACTIVE_STATUSES, Appointment, PatientProfile, Service, StoredFile, User
 
 
 def _with_people(stmt):
@@ -50,3 +50,9 @@ def patient_history_with(doctor_id: int, patient_id: int, exclude_id: int, limit
         Appointment.doctor_id == doctor_id, Appointment.patient_id == patient_id, Appointment.id != exclude_id
     )
     return stmt.options(selectinload(Appointment.service)).order_by(Appointment.starts_at.desc()).limit(limit)
+
+
+def patient_files(patient_id: int, limit: int = 100):
+    """A patient's stored files, newest first, with their appointments (for permission checks)."""
+    stmt = sa.select(StoredFile).where(StoredFile.patient_id == patient_id, StoredFile.deleted_at.is_(None))
+    return stmt.options(joinedload(StoredFile.appointment)).order_by(StoredFile.created_at.desc()).limit(limit)

@@ -5,6 +5,7 @@ from app.models.audit import AuditEvent
 from app.models.patient import Guardianship, PatientProfile, Sex
 from app.models.service import Service, ServiceKind
 from app.models.specialist import SpecialistProfile, Specialty, specialist_specialty
+from app.models.stored_file import FileKind, StoredFile
 from app.models.user import STAFF_ROLES, Role, User, normalise_email
 
 __all__ = [
@@ -13,6 +14,7 @@ __all__ = [
     "Appointment",
     "AppointmentStatus",
     "AuditEvent",
+    "FileKind",
     "Guardianship",
     "PatientProfile",
     "Role",
@@ -21,6 +23,7 @@ __all__ = [
     "Sex",
     "SpecialistProfile",
     "Specialty",
+    "StoredFile",
     "User",
     "normalise_email",
     "specialist_specialty",

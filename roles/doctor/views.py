@@ -8,9 +8,9 @@ from flask_login import current_user
 
 from app.audit import record_access
 from app.extensions import db
-from app.permissions import get_appointment_or_404
+from app.permissions import can_view_file, get_appointment_or_404
 from roles.doctor import bp
-from roles.queries import appointments_between, patient_history_with
+from roles.queries import appointments_between, patient_files, patient_history_with
 from roles.time import day_bounds_utc, parse_day
 
 
@@ -39,4 +39,5 @@ def appointment(appointment_id):
     history = []
     if appt.doctor_id == current_user.id:
         history = db.session.scalars(patient_history_with(current_user.id, appt.patient_id, appt.id)).all()
-    return render_template("doctor/appointment.html", appointment=appt, history=history)
+    files = [f for f in db.session.scalars(patient_files(appt.patient_id)).all() if can_view_file(current_user, f)]
+    return render_template("doctor/appointment.html", appointment=appt, history=history, files=files)

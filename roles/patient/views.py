@@ -1,10 +1,12 @@
 """Patient cabinet pages."""
 
+import sqlalchemy as sa
 from flask import abort, render_template, request
 from flask_login import current_user
 
 from app.database import utcnow
 from app.extensions import db
+from app.models import FileKind, StoredFile
 from app.permissions import get_appointment_or_404, represented_patients
 from roles.patient import bp
 from roles.queries import past_for_patient, upcoming_for_patient
@@ -39,3 +41,17 @@ def appointment(appointment_id):
     """One appointment of the patient or a dependant."""
     appt = get_appointment_or_404(appointment_id, current_user)
     return render_template("patient/appointment.html", appointment=appt)
+
+
+@bp.get("/files")
+def files():
+    """The patient's files (lab results, documents) with the form to send a new lab result."""
+    patient, patients = _selected_patient()
+    stored = db.session.scalars(
+        sa.select(StoredFile)
+        .where(StoredFile.patient_id == patient.id, StoredFile.deleted_at.is_(None))
+        .order_by(StoredFile.created_at.desc())
+    ).all()
+    return render_template(
+        "patient/files.html", patient=patient, patients=patients, files=stored, kind=FileKind.LAB_RESULT
+    )

@@ -6,11 +6,11 @@ from app import create_app
 from tests.services.process import free_port
 
 
-def test_healthy_with_database_only(client):
-    """The embedded default checks the database alone."""
+def test_healthy_embedded_default(client):
+    """The embedded default checks the database and the local storage directory."""
     response = client.get("/healthz")
     assert response.status_code == 200
-    assert response.get_json() == {"status": "ok", "checks": {"db": "ok"}}
+    assert response.get_json() == {"status": "ok", "checks": {"db": "ok", "storage": "ok"}}
 
 
 @pytest.fixture
@@ -23,7 +23,7 @@ def test_healthy_with_real_redis(with_redis, client):
     """Redis answering PING is reported ok."""
     response = client.get("/healthz")
     assert response.status_code == 200
-    assert response.get_json()["checks"] == {"db": "ok", "redis": "ok"}
+    assert response.get_json()["checks"] == {"db": "ok", "storage": "ok", "redis": "ok"}
 
 
 @pytest.fixture

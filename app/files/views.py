@@ -1,0 +1,135 @@
+"""Upload and download routes; the same permission predicates as the pages decide who gets a link."""
+
+import time
+from urllib.parse import unquote
+
+from flask import Response, abort, current_app, flash, jsonify, redirect, request, stream_with_context
+from flask_babel import gettext as _
+from flask_login import current_user, login_required
+from itsdangerous import BadSignature
+
+from app.audit import record_access
+from app.files import bp
+from app.files.services import UploadRefused, download_url, policy_for, store_upload
+from app.models import FileKind, Role
+from app.permissions import can_upload_file, get_file_or_404, get_patient_or_404
+from app.urls import safe_next
+from storage import ObjectNotFound, StorageUnavailable, get_store
+from storage.base import content_disposition
+from storage.local import link_serializer
+
+# Multipart framing around the file itself: boundaries and part headers.
+MULTIPART_OVERHEAD = 64 * 1024
+
+
+def _wants_json() -> bool:
+    """fetch() clients get JSON, forms get a redirect with a message."""
+    return request.accept_mimetypes.best_match(["application/json", "text/html"]) == "application/json"
+
+
+def _refuse(message: str, status: int):
+    """Answer a refused upload clearly, as JSON or as a message on the page the form came from."""
+    if _wants_json():
+        return jsonify(error=message, status=status), status
+    flash(message, "danger")
+    return redirect(safe_next(request.args.get("next"), default="/")), 303
+
+
+def _upload_target():
+    """The kind and patient named in the query string (read before the body, so limits apply as bytes arrive)."""
+    try:
+        kind = FileKind(request.args.get("kind", FileKind.LAB_RESULT.value))
+    except ValueError:
+        abort(400)
+    wanted = request.args.get("patient")
+    if wanted:
+        patient = get_patient_or_404(wanted, current_user)
+    elif current_user.role == Role.PATIENT and current_user.patient_profile is not None:
+        patient = current_user.patient_profile
+    else:
+        abort(400)
+    if not can_upload_file(current_user, patient, kind):
+        abort(403)
+    return kind, patient
+
+
+@bp.post("/files")
+@login_required
+def upload():
+    """Store one file, sent as multipart form field `file` or as the raw request body with X-Filename."""
+    kind, patient = _upload_target()
+    policy = policy_for(kind)
+    if request.content_length is not None and request.content_length > policy.max_bytes + MULTIPART_OVERHEAD:
+        return _refuse(_("The file is larger than %(mb)s MB, the limit for this kind of file.", mb=policy.max_mb), 413)
+    try:
+        if request.mimetype == "multipart/form-data":
+            # Werkzeug stops reading the body past this size, answering 413 while the bytes arrive.
+            request.max_content_length = policy.max_bytes + MULTIPART_OVERHEAD
+            sent = request.files.get("file")
+            if sent is None or not sent.filename:
+                return _refuse(_("Choose a file to send."), 400)
+            stored = store_upload(sent.stream, sent.filename, sent.mimetype, kind, patient, current_user)
+        else:
+            filename = unquote(request.headers.get("X-Filename", "")) or "file"
+            stored = store_upload(request.stream, filename, request.mimetype, kind, patient, current_user)
+    except UploadRefused as refusal:
+        return _refuse(str(refusal), refusal.status)
+    except StorageUnavailable as exc:
+        current_app.logger.error("upload failed, storage unavailable: %s", exc)
+        return _refuse(_("File storage is unavailable right now; nothing was saved. Please try again later."), 503)
+    record_access("upload_file", stored, patient)
+    if _wants_json():
+        body = {
+            "id": str(stored.public_id),
+            "name": stored.original_name,
+            "content_type": stored.content_type,
+            "size": stored.size,
+            "sha256": stored.sha256,
+        }
+        return jsonify(body), 201
+    flash(_("%(name)s has been sent.", name=stored.original_name), "success")
+    return redirect(safe_next(request.args.get("next"), default="/")), 303
+
+
+@bp.get("/files/<file_id>")
+@login_required
+def download(file_id):
+    """Check the right to the file, audit staff access, then redirect to a short-lived link."""
+    stored = get_file_or_404(file_id, current_user)
+    record_access("download_file", stored, stored.patient)
+    try:
+        url = download_url(stored, as_attachment=request.args.get("download") == "1")
+    except StorageUnavailable:
+        abort(503)
+    response = redirect(url, code=302)
+    response.headers["Cache-Control"] = "no-store"
+    return response
+
+
+@bp.get("/files/local/<token>")
+def local_download(token):
+    """Serve a local-storage object for a signed, unexpired link (the local twin of a presigned URL)."""
+    try:
+        data, issued = link_serializer().loads(token, return_timestamp=True)
+    except BadSignature:
+        abort(403)
+    if time.time() - issued.timestamp() > data["e"]:
+        abort(403)
+    store = get_store()
+    try:
+        size = store.head(data["k"]).size
+        chunks = store.open(data["k"])
+    except ObjectNotFound:
+        abort(404)
+    response = Response(stream_with_context(chunks), mimetype=data["t"])
+    response.headers["Content-Length"] = str(size)
+    response.headers["Content-Disposition"] = content_disposition(data["f"], data["i"])
+    response.headers["Cache-Control"] = "private, no-store"
+    return response
+
+
+@bp.app_template_global()
+def upload_limits_text(kind: FileKind) -> str:
+    """'PDF, JPEG up to 50 MB' for forms."""
+    policy = policy_for(kind)
+    return _("%(types)s, up to %(mb)s MB", types=", ".join(t.upper() for t in policy.types), mb=policy.max_mb)

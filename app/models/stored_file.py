@@ -1,0 +1,54 @@
+"""Files kept in object storage: lab results, chat attachments, documents, photos."""
+
+import enum
+import uuid
+from datetime import datetime
+
+import sqlalchemy as sa
+from sqlalchemy.orm import Mapped, mapped_column
+
+from app.database import UTCDateTime, enum_column, new_public_id, utcnow
+from app.extensions import db
+
+
+class FileKind(enum.StrEnum):
+    """Why a file was uploaded; limits and allowed types are set per kind."""
+
+    CHAT_ATTACHMENT = "chat_attachment"
+    LAB_RESULT = "lab_result"
+    DOCUMENT = "document"
+    AVATAR = "avatar"
+
+
+class StoredFile(db.Model):
+    """One object in storage and what the clinic knows about it; the bytes never live in the database."""
+
+    __tablename__ = "stored_file"
+    __table_args__ = (
+        sa.Index("ix_stored_file_patient_created", "patient_id", "created_at"),
+        sa.Index("ix_stored_file_kind_created", "kind", "created_at"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    public_id: Mapped[uuid.UUID] = mapped_column(sa.Uuid, unique=True, default=new_public_id)
+    # Random, never derived from user input: names can't collide, traverse paths or leak.
+    object_key: Mapped[str] = mapped_column(sa.String(200), unique=True)
+    original_name: Mapped[str] = mapped_column(sa.String(160))
+    content_type: Mapped[str] = mapped_column(sa.String(100))
+    size: Mapped[int] = mapped_column(sa.BigInteger)
+    sha256: Mapped[str] = mapped_column(sa.String(64))
+    kind: Mapped[FileKind] = mapped_column(enum_column(FileKind, "file_kind"))
+    patient_id: Mapped[int | None] = mapped_column(sa.ForeignKey("patient_profile.id", ondelete="RESTRICT"))
+    appointment_id: Mapped[int | None] = mapped_column(sa.ForeignKey("appointment.id", ondelete="SET NULL"))
+    uploaded_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("user.id", ondelete="SET NULL"))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    deleted_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+    patient = db.relationship("PatientProfile")
+    appointment = db.relationship("Appointment")
+    uploaded_by = db.relationship("User")
+
+    @property
+    def is_image(self) -> bool:
+        """Images open inline; PDFs download unless asked otherwise."""
+        return self.content_type.startswith("image/")

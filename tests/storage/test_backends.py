@@ -1,0 +1,102 @@
+"""The ObjectStore interface, on the local backend and on Ceph RGW alike."""
+
+import hashlib
+import io
+import os
+import time
+
+import pytest
+
+from storage import ObjectNotFound
+from tests.storage.conftest import stored_keys
+from tests.storage.helpers import fetch, tamper
+
+
+def test_put_get_head_delete_round_trip(store):
+    """Bytes, size and SHA-256 survive the round trip; a deleted object is gone."""
+    data = os.urandom(300_000)
+    result = store.put("lab_result/roundtrip", io.BytesIO(data), "application/pdf")
+    assert result.size == len(data)
+    assert result.sha256 == hashlib.sha256(data).hexdigest()
+    assert store.head("lab_result/roundtrip").size == len(data)
+    assert b"".join(store.open("lab_result/roundtrip")) == data
+    store.delete("lab_result/roundtrip")
+    with pytest.raises(ObjectNotFound):
+        store.head("lab_result/roundtrip")
+    store.delete("lab_result/roundtrip")  # deleting twice is not an error
+
+
+def test_large_upload_is_streamed_in_parts(store):
+    """A 20 MB file (multipart on S3) arrives intact, read from a stream that cannot seek."""
+
+    class OneWay(io.RawIOBase):
+        """A non-seekable stream, like a request body."""
+
+        def __init__(self, payload):
+            self._inner = io.BytesIO(payload)
+
+        def readable(self):
+            return True
+
+        def readinto(self, buffer):
+            chunk = self._inner.read(min(len(buffer), 64 * 1024))
+            buffer[: len(chunk)] = chunk
+            return len(chunk)
+
+    data = os.urandom(20 * 1024 * 1024)
+    result = store.put("lab_result/large", io.BufferedReader(OneWay(data)), "application/pdf")
+    assert (result.size, result.sha256) == (len(data), hashlib.sha256(data).hexdigest())
+    assert hashlib.sha256(b"".join(store.open("lab_result/large"))).hexdigest() == result.sha256
+
+
+def test_failed_stream_leaves_no_object(store):
+    """When the incoming stream breaks mid-way, nothing is left under the key."""
+
+    class Broken(io.RawIOBase):
+        """Gives 9 MB, then fails like a dropped connection."""
+
+        sent = 0
+
+        def readable(self):
+            return True
+
+        def readinto(self, buffer):
+            if self.sent > 9 * 1024 * 1024:
+                raise ConnectionResetError("client went away")
+            n = min(len(buffer), 1024 * 1024)
+            buffer[:n] = b"x" * n
+            self.sent += n
+            return n
+
+    before = stored_keys(store)
+    with pytest.raises(ConnectionResetError):
+        store.put("lab_result/broken", io.BufferedReader(Broken()), "application/pdf")
+    assert stored_keys(store) == before
+
+
+def test_download_link_works_then_expires(client, store):
+    """A link serves the bytes with the given name and disposition, and is refused once its lifetime is over."""
+    data = b"%PDF-1.7 test document"
+    store.put("document/link", io.BytesIO(data), "application/pdf")
+    url = store.url("document/link", "Заключение врача.pdf", "application/pdf", inline=False, expires=2)
+    fetched = fetch(client, url)
+    assert fetched.status == 200 and fetched.body == data
+    disposition = fetched.headers["Content-Disposition"]
+    assert disposition.startswith("attachment;")
+    assert "filename*=UTF-8''%D0%97%D0%B0%D0%BA%D0%BB" in disposition
+    assert fetched.headers["Content-Type"] == "application/pdf"
+    time.sleep(3.2)
+    assert fetch(client, url).status == 403
+
+
+def test_inline_link_and_tampered_link(client, store):
+    """Inline links say so; changing a single character of the signature gets 403."""
+    store.put("lab_result/photo", io.BytesIO(b"\x89PNG\r\n\x1a\nimage"), "image/png")
+    url = store.url("lab_result/photo", "photo.png", "image/png", inline=True, expires=60)
+    assert fetch(client, url).headers["Content-Disposition"].startswith("inline;")
+    assert fetch(client, tamper(url)).status == 403
+
+
+def test_check_passes_on_a_ready_store(store):
+    """A healthy store passes its check."""
+    store.check()
