@@ -74,20 +74,22 @@ def parse_uuid(value: str) -> uuid.UUID:
         abort(404)
 
 
-def get_appointment_or_404(public_id, user: User) -> Appointment:
-    """Load an appointment the user may see; anything else is 404, as if it did not exist."""
-    appointment = db.session.scalar(sa.select(Appointment).filter_by(public_id=parse_uuid(public_id)))
-    if appointment is None or not can_view_appointment(user, appointment):
+def _get_or_404(model, public_id, user: User, predicate):
+    """Load a row by public id if the predicate lets the user see it; anything else is 404, as if it did not exist."""
+    row = db.session.scalar(sa.select(model).filter_by(public_id=parse_uuid(public_id)))
+    if row is None or not predicate(user, row):
         abort(404)
-    return appointment
+    return row
+
+
+def get_appointment_or_404(public_id, user: User) -> Appointment:
+    """Load an appointment the user may see."""
+    return _get_or_404(Appointment, public_id, user, can_view_appointment)
 
 
 def get_patient_or_404(public_id, user: User) -> PatientProfile:
-    """Load a patient record the user may see; anything else is 404."""
-    patient = db.session.scalar(sa.select(PatientProfile).filter_by(public_id=parse_uuid(public_id)))
-    if patient is None or not can_view_patient(user, patient):
-        abort(404)
-    return patient
+    """Load a patient record the user may see."""
+    return _get_or_404(PatientProfile, public_id, user, can_view_patient)
 
 
 def can_view_file(user: User, stored: StoredFile) -> bool:
@@ -123,8 +125,5 @@ def can_upload_file(user: User, patient: PatientProfile, kind: FileKind) -> bool
 
 
 def get_file_or_404(public_id, user: User) -> StoredFile:
-    """Load a file the user may download; anything else is 404."""
-    stored = db.session.scalar(sa.select(StoredFile).filter_by(public_id=parse_uuid(public_id)))
-    if stored is None or not can_view_file(user, stored):
-        abort(404)
-    return stored
+    """Load a file the user may download."""
+    return _get_or_404(StoredFile, public_id, user, can_view_file)

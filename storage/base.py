@@ -6,6 +6,8 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import BinaryIO
 
+READ_PIECE = 1024 * 1024
+
 
 class StorageError(Exception):
     """Base of storage failures."""
@@ -44,8 +46,23 @@ class HashingReader:
         self.size = 0
 
     def read(self, n: int = -1) -> bytes:
-        """Read from the wrapped stream, updating size and hash."""
-        chunk = self._stream.read(n)
+        """Read n bytes (fewer only at the end), updating size and hash.
+
+        Request bodies may return short reads; s3transfer takes a short read for the end of the file, so this
+        keeps reading until n bytes arrived or the stream is exhausted.
+        """
+        if n is None or n < 0:
+            chunk = self._stream.read()
+        else:
+            parts, wanted = [], n
+            while wanted > 0:
+                # Ask for at most 1 MiB at a time so the server's own read buffers stay small.
+                part = self._stream.read(min(wanted, READ_PIECE))
+                if not part:
+                    break
+                parts.append(part)
+                wanted -= len(part)
+            chunk = b"".join(parts)
         self._hash.update(chunk)
         self.size += len(chunk)
         return chunk

@@ -100,3 +100,21 @@ def test_inline_link_and_tampered_link(client, store):
 def test_check_passes_on_a_ready_store(store):
     """A healthy store passes its check."""
     store.check()
+
+
+def test_short_reads_are_stored_whole(store):
+    """A request body that returns fewer bytes than asked (as sockets do) is stored whole, not cut short."""
+
+    class Dribble:
+        """Returns at most 64 KB per read."""
+
+        def __init__(self, payload):
+            self._inner = io.BytesIO(payload)
+
+        def read(self, n=-1):
+            return self._inner.read(min(64 * 1024, n if n >= 0 else 64 * 1024))
+
+    data = os.urandom(12 * 1024 * 1024 + 123)
+    result = store.put("lab_result/dribble", Dribble(data), "application/pdf")
+    assert result.size == len(data)
+    assert b"".join(store.open("lab_result/dribble")) == data

@@ -219,3 +219,19 @@ def test_reception_where_the_clinic_allows(reception_allowed, client, login_as, 
     _owner, file_id = _uploaded_by_patient(client, login_as)
     login_as(Role.RECEPTION)
     assert client.get(f"/files/{file_id}").status_code == 302
+
+
+def test_failed_commit_removes_the_stored_object(app, store, db):
+    """When the row cannot be committed (the patient vanished meanwhile) the object is deleted again."""
+    from app.files.services import store_upload
+
+    uploader = factories.user(Role.METHODOLOGIST)
+    patient = factories.patient()
+    before = stored_keys(store)
+    with db.engine.begin() as connection:  # another session removes the patient while the upload runs
+        connection.execute(sa.text("DELETE FROM patient_profile WHERE id = :id"), {"id": patient.id})
+        connection.execute(sa.text('DELETE FROM "user" WHERE id = :id'), {"id": patient.user_id})
+    with pytest.raises(sa.exc.IntegrityError):
+        store_upload(io.BytesIO(PDF), "late.pdf", "application/pdf", FileKind.LAB_RESULT, patient, uploader)
+    assert stored_keys(store) == before
+    assert db.session.scalar(sa.select(sa.func.count(StoredFile.id))) == 0
