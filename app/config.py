@@ -95,4 +95,16 @@ def from_environment(instance_path: str) -> dict:
         "UPLOAD_LIMITS_MB": {kind: _int(f"UPLOAD_MAX_MB_{kind.upper()}", mb) for kind, mb in UPLOAD_LIMITS_MB.items()},
         "UPLOAD_TYPES": {kind: _list(f"UPLOAD_TYPES_{kind.upper()}", types) for kind, types in UPLOAD_TYPES.items()},
         "RECEPTION_CAN_DOWNLOAD_FILES": _bool("RECEPTION_CAN_DOWNLOAD_FILES", False),
+        # Scheduling rules.
+        "SLOT_BUFFER_MINUTES": _int("SLOT_BUFFER_MINUTES", 10),
+        "BOOKING_HORIZON_DAYS": _int("BOOKING_HORIZON_DAYS", 30),
+        "BOOKING_MIN_NOTICE_MINUTES": _int("BOOKING_MIN_NOTICE_MINUTES", 120),
+        "CANCEL_CUTOFF_HOURS": _int("CANCEL_CUTOFF_HOURS", 12),
+        "REMINDER_MINUTES_BEFORE": tuple(int(m) for m in _list("REMINDER_MINUTES_BEFORE", ("1440", "60"))),
+        "SMTP_HOST": os.environ.get("SMTP_HOST", ""),
+        "SMTP_PORT": _int("SMTP_PORT", 25),
+        "SMTP_USERNAME": os.environ.get("SMTP_USERNAME", ""),
+        "SMTP_PASSWORD": os.environ.get("SMTP_PASSWORD", ""),
+        "SMTP_STARTTLS": _bool("SMTP_STARTTLS", False),
+        "MAIL_FROM": os.environ.get("MAIL_FROM", "clinic@localhost"),
     }

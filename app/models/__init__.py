@@ -1,8 +1,10 @@
 """All models, imported here so that Alembic and the app see the whole schema."""
 
-from app.models.appointment import ACTIVE_STATUSES, Appointment, AppointmentStatus
+from app.models.appointment import ACTIVE_STATUSES, Appointment, AppointmentStatus, Intake
 from app.models.audit import AuditEvent
 from app.models.patient import Guardianship, PatientProfile, Sex
+from app.models.reminder import ReminderDelivery
+from app.models.schedule import ExceptionKind, ScheduleException, WorkingInterval
 from app.models.service import Service, ServiceKind
 from app.models.specialist import SpecialistProfile, Specialty, specialist_specialty
 from app.models.stored_file import FileKind, StoredFile
@@ -14,10 +16,14 @@ __all__ = [
     "Appointment",
     "AppointmentStatus",
     "AuditEvent",
+    "ExceptionKind",
     "FileKind",
     "Guardianship",
+    "Intake",
     "PatientProfile",
+    "ReminderDelivery",
     "Role",
+    "ScheduleException",
     "Service",
     "ServiceKind",
     "Sex",
@@ -25,6 +31,7 @@ __all__ = [
     "Specialty",
     "StoredFile",
     "User",
+    "WorkingInterval",
     "normalise_email",
     "specialist_specialty",
 ]

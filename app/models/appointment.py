@@ -5,6 +5,7 @@ import uuid
 from datetime import datetime
 
 import sqlalchemy as sa
+from sqlalchemy.dialects.postgresql import ExcludeConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
 from app.database import UTCDateTime, enum_column, new_public_id, utcnow
@@ -33,6 +34,15 @@ class Appointment(db.Model):
         sa.Index("ix_appointment_doctor_starts", "doctor_id", "starts_at"),
         sa.Index("ix_appointment_patient_starts", "patient_id", "starts_at"),
         sa.CheckConstraint("ends_at > starts_at", name="ends_after_start"),
+        # On PostgreSQL the database itself refuses overlapping active appointments of one doctor (migration 0003
+        # creates it with btree_gist); SQLite serialises writers and the booking service re-checks under its lock.
+        ExcludeConstraint(
+            (sa.column("doctor_id"), "="),
+            (sa.func.tstzrange(sa.column("starts_at"), sa.column("ends_at")), "&&"),
+            where=sa.text("status IN ('booked', 'confirmed', 'in_progress')"),
+            name="ex_appointment_doctor_overlap",
+            using="gist",
+        ).ddl_if(dialect="postgresql"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -47,13 +57,34 @@ class Appointment(db.Model):
     )
     created_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("user.id", ondelete="SET NULL"))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    cancelled_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    cancelled_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("user.id", ondelete="SET NULL"))
+    cancel_reason: Mapped[str] = mapped_column(sa.String(300), default="", server_default="")
 
     patient = db.relationship("PatientProfile")
     doctor = db.relationship("User", foreign_keys=[doctor_id])
     service = db.relationship("Service")
     created_by = db.relationship("User", foreign_keys=[created_by_id])
+    cancelled_by = db.relationship("User", foreign_keys=[cancelled_by_id])
+    intake = db.relationship("Intake", back_populates="appointment", uselist=False)
 
     @property
     def is_active(self) -> bool:
         """True while the appointment still takes the doctor's time."""
         return self.status in ACTIVE_STATUSES
+
+
+class Intake(db.Model):
+    """The patient's short questionnaire for an appointment, answered at booking or later, shown to the doctor."""
+
+    __tablename__ = "intake"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    appointment_id: Mapped[int] = mapped_column(sa.ForeignKey("appointment.id", ondelete="CASCADE"), unique=True)
+    reason: Mapped[str] = mapped_column(sa.Text, default="")
+    complaints: Mapped[str] = mapped_column(sa.Text, default="")
+    medication: Mapped[str] = mapped_column(sa.Text, default="")
+    remote_consent: Mapped[bool] = mapped_column(default=False)
+    answered_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    appointment = db.relationship("Appointment", back_populates="intake")

@@ -52,6 +52,8 @@ class SpecialistProfile(db.Model):
     # Psychologists, ultrasound doctors and the like see only their own patients' records.
     restricted: Mapped[bool] = mapped_column(default=False)
     listed: Mapped[bool] = mapped_column(default=True)
+    # Secret part of the doctor's iCalendar feed URL; rotating it revokes every old subscription.
+    calendar_token: Mapped[str | None] = mapped_column(sa.String(64), unique=True)
 
     user = db.relationship("User", back_populates="specialist_profile")
     specialties = db.relationship(
