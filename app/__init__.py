@@ -115,6 +115,7 @@ def register_blueprints(app: Flask) -> None:
     """Mount public pages, sign-in, health and the role cabinets."""
     from app import health, i18n
     from app.auth import bp as auth_bp
+    from app.calendar import bp as calendar_bp
     from app.files import bp as files_bp
     from app.public import bp as public_bp
     from roles.admin import bp as admin_bp
@@ -127,6 +128,7 @@ def register_blueprints(app: Flask) -> None:
     app.register_blueprint(auth_bp, url_prefix="/auth")
     app.register_blueprint(i18n.bp)
     app.register_blueprint(files_bp)
+    app.register_blueprint(calendar_bp, url_prefix="/calendar")
     app.register_blueprint(health.bp)
     csrf.exempt(health.bp)
     limiter.exempt(health.bp)
