@@ -15,6 +15,7 @@ def register(app: Flask) -> None:
     app.cli.add_command(seed_demo)
     app.cli.add_command(users)
     app.cli.add_command(storage_group)
+    app.cli.add_command(reminders_group)
 
 
 @click.command("seed-demo")
@@ -76,3 +77,21 @@ def storage_init():
         click.echo(get_store().ensure_ready())
     except StorageError as exc:
         raise click.ClickException(f"storage is not ready: {exc}") from exc
+
+
+@click.group("reminders")
+def reminders_group():
+    """E-mail reminders of upcoming appointments."""
+
+
+@reminders_group.command("send")
+def reminders_send():
+    """Send the reminders due now; idempotent, meant to run from cron every minute."""
+    from app import reminders
+    from app.database import utcnow
+
+    try:
+        sent = reminders.send_due_reminders(utcnow())
+    except reminders.ReminderError as exc:
+        raise click.ClickException(str(exc)) from exc
+    click.echo(f"Sent {sent} reminder e-mail(s).")

@@ -21,6 +21,7 @@ from app.models import (
     SpecialistProfile,
     Specialty,
     User,
+    WorkingInterval,
 )
 from app.passwords import hash_password
 
@@ -302,6 +303,8 @@ def seed(now: datetime | None = None) -> dict[str, int]:
     specialties = _specialties()
     services = _services(specialties)
     doctors = _specialists(specialties, password_hash)
+    db.session.flush()
+    _working_hours(doctors)
     staff = _staff(password_hash)
     patients = _patients(password_hash)
     child = _dependant(patients[0], staff["reception@demo.clinic"])
@@ -315,7 +318,7 @@ def seed(now: datetime | None = None) -> dict[str, int]:
 
 def counts() -> dict[str, int]:
     """Rows per demo table, for the command's report and tests."""
-    models = (User, PatientProfile, Guardianship, SpecialistProfile, Specialty, Service, Appointment)
+    models = (User, PatientProfile, Guardianship, SpecialistProfile, Specialty, Service, Appointment, WorkingInterval)
     return {m.__tablename__: db.session.scalar(sa.select(sa.func.count()).select_from(m)) for m in models}
 
 
@@ -368,6 +371,16 @@ def _specialists(specialties: dict[str, Specialty], password_hash: str) -> list[
             )
         doctors.append(user)
     return doctors
+
+
+def _working_hours(doctors: list[User]) -> None:
+    """Weekdays 09-13 and 14-18, Saturdays 10-14, for doctors who have no template yet."""
+    weekdays = [(day, time(9), time(13)) for day in range(5)] + [(day, time(14), time(18)) for day in range(5)]
+    weekly = [*weekdays, (5, time(10), time(14))]
+    for doctor in doctors:
+        if db.session.scalar(sa.select(sa.func.count(WorkingInterval.id)).filter_by(doctor_id=doctor.id)):
+            continue
+        db.session.add_all(WorkingInterval(doctor_id=doctor.id, weekday=d, starts=a, ends=b) for d, a, b in weekly)
 
 
 def _staff(password_hash: str) -> dict[str, User]:

@@ -2,7 +2,7 @@
 
 from zoneinfo import ZoneInfo, available_timezones
 
-from flask import Blueprint, current_app, redirect, request, session
+from flask import Blueprint, current_app, has_request_context, redirect, request, session
 from flask_babel import get_locale
 from flask_login import current_user
 
@@ -16,6 +16,8 @@ bp = Blueprint("i18n", __name__)
 
 def select_locale() -> str:
     """The user's own setting, then the switcher's choice, then the browser's Accept-Language."""
+    if not has_request_context():
+        return current_app.config["BABEL_DEFAULT_LOCALE"]  # CLI and background work choose per recipient
     if current_user.is_authenticated and current_user.locale in LANGUAGES:
         return current_user.locale
     if session.get("locale") in LANGUAGES:
@@ -25,7 +27,7 @@ def select_locale() -> str:
 
 def select_timezone() -> str:
     """Times are shown in the signed-in user's timezone, else the clinic's."""
-    if current_user.is_authenticated and current_user.timezone:
+    if has_request_context() and current_user.is_authenticated and current_user.timezone:
         return current_user.timezone
     return current_app.config["BABEL_DEFAULT_TIMEZONE"]
 

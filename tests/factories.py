@@ -1,7 +1,7 @@
 """Plain factory functions for test data; each commits what it makes."""
 
 import itertools
-from datetime import UTC, date, datetime, timedelta
+from datetime import UTC, date, datetime, time, timedelta
 from decimal import Decimal
 
 from app.extensions import db
@@ -16,6 +16,7 @@ from app.models import (
     SpecialistProfile,
     Specialty,
     User,
+    WorkingInterval,
 )
 from app.passwords import hash_password
 
@@ -137,3 +138,19 @@ def appointment(
     db.session.add(row)
     db.session.commit()
     return row
+
+
+def working_week(doctor_user: User, weekdays=range(7), stretches=((time(9), time(13)), (time(14), time(18)))) -> None:
+    """Give a doctor the same working stretches on each of the weekdays (local time; the gap is a break)."""
+    for weekday in weekdays:
+        for starts, ends in stretches:
+            db.session.add(WorkingInterval(doctor_id=doctor_user.id, weekday=weekday, starts=starts, ends=ends))
+    db.session.commit()
+
+
+def offering_doctor(minutes: int = 30, timezone: str = "Europe/Moscow", **values) -> tuple[User, Service]:
+    """A doctor who works every day 09-13 and 14-18 local time, with one service of their specialty."""
+    of = specialty()
+    doctor_user = doctor(timezone=timezone, specialties=[of], **values)
+    working_week(doctor_user)
+    return doctor_user, service(of=of, minutes=minutes)

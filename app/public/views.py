@@ -6,10 +6,14 @@ import sqlalchemy as sa
 from flask import abort, render_template, request
 from sqlalchemy.orm import selectinload
 
+from app.database import utcnow
 from app.extensions import db
 from app.models import Service, SpecialistProfile, Specialty, User
 from app.permissions import parse_uuid
 from app.public import bp
+from app.scheduling.slots import free_slots
+
+SLOTS_ON_CARD = 6
 
 
 def _listed_specialists():
@@ -40,9 +44,17 @@ def specialists():
     stmt = _listed_specialists()
     if chosen:
         stmt = stmt.where(SpecialistProfile.specialties.any(Specialty.slug == chosen))
+    specialists = db.session.scalars(stmt).all()
+    now = utcnow()
+    nearest = {profile.id: nearest_slot(profile, now) for profile in specialists}
+    if request.args.get("sort") == "nearest":
+        # Specialists with no free slot in the booking horizon go last.
+        specialists.sort(key=lambda p: (nearest[p.id] is None, nearest[p.id] or now))
     return render_template(
         "public/specialists.html",
-        specialists=db.session.scalars(stmt).all(),
+        specialists=specialists,
+        nearest=nearest,
+        sort=request.args.get("sort", ""),
         specialties=specialties,
         chosen=chosen,
         year=date.today().year,
@@ -60,4 +72,15 @@ def specialist(specialist_id):
         .where(Service.active.is_(True), Service.specialty_id.in_([s.id for s in profile.specialties]))
         .order_by(Service.price)
     ).all()
-    return render_template("public/specialist.html", profile=profile, services=services, year=date.today().year)
+    now = utcnow()
+    slots = {service.id: free_slots(profile.user, service, now, limit=SLOTS_ON_CARD) for service in services}
+    return render_template(
+        "public/specialist.html", profile=profile, services=services, slots=slots, year=date.today().year
+    )
+
+
+def nearest_slot(profile: SpecialistProfile, now):
+    """The earliest free slot of any of the specialist's services, or None."""
+    services = [s for specialty in profile.specialties for s in specialty.services if s.active]
+    firsts = [slot for service in services for slot in free_slots(profile.user, service, now, limit=1)]
+    return min((slot.starts_at for slot in firsts), default=None)

@@ -8,7 +8,9 @@ from app.database import utcnow
 from app.extensions import db
 from app.models import FileKind, StoredFile
 from app.permissions import get_appointment_or_404, represented_patients
+from app.scheduling.booking import can_patient_cancel
 from roles.patient import bp
+from roles.patient.forms import CancelForm
 from roles.queries import past_for_patient, upcoming_for_patient
 
 
@@ -40,7 +42,9 @@ def dashboard():
 def appointment(appointment_id):
     """One appointment of the patient or a dependant."""
     appt = get_appointment_or_404(appointment_id, current_user)
-    return render_template("patient/appointment.html", appointment=appt)
+    return render_template(
+        "patient/appointment.html", appointment=appt, can_cancel=can_patient_cancel(appt), cancel_form=CancelForm()
+    )
 
 
 @bp.get("/files")

@@ -1,0 +1,249 @@
+"""E-mail reminders of upcoming appointments, each sent at most once per appointment and offset.
+
+Delivery is recorded before the e-mail goes out (the unique ReminderDelivery row is the claim). A crash between
+that commit and the send loses one reminder rather than doubling it: for a patient, a second identical reminder
+looks like a fault of the clinic, while a missing one is covered by the other offset. A send that fails outright
+gives the claim back, so the next run retries it.
+"""
+
+import logging
+import smtplib
+import ssl
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from email.headerregistry import Address
+from email.message import EmailMessage
+from email.utils import format_datetime as email_date
+from email.utils import make_msgid
+from urllib.parse import urlsplit
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+import sqlalchemy as sa
+from babel.dates import format_datetime
+from flask import current_app, render_template
+from flask_babel import force_locale
+from flask_babel import gettext as _
+from sqlalchemy.exc import IntegrityError
+
+from app.database import utcnow
+from app.extensions import db
+from app.i18n import LANGUAGES
+from app.models import ACTIVE_STATUSES, Appointment, Guardianship, ReminderDelivery, User
+
+logger = logging.getLogger(__name__)
+
+# Day before month and a 24-hour clock read naturally in both languages: "Monday, 24 November 2026, 15:30".
+WHEN_PATTERN = "EEEE, d MMMM y, HH:mm"
+SMTP_TIMEOUT_SECONDS = 30
+
+
+class ReminderError(Exception):
+    """Reminders could not be (fully) sent; the message says why."""
+
+
+class RemindersFailed(ReminderError):
+    """Some e-mails failed; reminders nobody received stay due and the next run retries them."""
+
+    def __init__(self, sent: int, failed: int) -> None:
+        self.sent = sent
+        self.failed = failed
+        super().__init__(
+            f"{failed} reminder e-mail(s) could not be sent ({sent} sent); see the log. "
+            "Reminders that reached nobody are retried on the next run."
+        )
+
+
+@dataclass(frozen=True)
+class Recipient:
+    """Who receives a reminder, in which language and timezone, and whether they can sign in to open it."""
+
+    email: str
+    name: str
+    locale: str
+    timezone: str
+    has_account: bool
+    for_someone_else: bool
+
+
+def public_base_url() -> str:
+    """The clinic's address as patients reach it, for links made outside a request (e-mails, calendar UIDs)."""
+    return current_app.config["PUBLIC_URL"]
+
+
+def public_url(endpoint: str, **values) -> str:
+    """An absolute URL to an endpoint, built from PUBLIC_URL rather than a request (there is none in cron)."""
+    base = urlsplit(public_base_url())
+    adapter = current_app.url_map.bind(base.netloc, script_name=base.path or "/", url_scheme=base.scheme)
+    return adapter.build(endpoint, values, force_external=True)
+
+
+def local_time(value: datetime, timezone: str, locale: str) -> str:
+    """A start time as the recipient reads it, naming the timezone so nobody joins an hour off."""
+    return f"{format_datetime(value, WHEN_PATTERN, tzinfo=ZoneInfo(timezone), locale=locale)} ({timezone})"
+
+
+def _language(user: User | None) -> str:
+    """The recipient's interface language, else the clinic's default."""
+    if user is not None and user.locale in LANGUAGES:
+        return user.locale
+    return current_app.config["BABEL_DEFAULT_LOCALE"]
+
+
+def _timezone(name: str | None) -> str:
+    """The recipient's timezone if it is a real one, else the clinic's."""
+    try:
+        if name:
+            ZoneInfo(name)
+            return name
+    except (ZoneInfoNotFoundError, ValueError):
+        pass
+    return current_app.config["BABEL_DEFAULT_TIMEZONE"]
+
+
+def _from_account(user: User, for_someone_else: bool) -> Recipient:
+    """A recipient who has an account, with its language and timezone."""
+    return Recipient(user.email, user.display_name, _language(user), _timezone(user.timezone), True, for_someone_else)
+
+
+def recipients(appointment: Appointment) -> list[Recipient]:
+    """The patient's own account; for a dependant without one, each active guardian; else the record's e-mail."""
+    patient = appointment.patient
+    if patient.user is not None:
+        return [_from_account(patient.user, for_someone_else=False)]
+    guardians = db.session.scalars(
+        sa.select(User)
+        .join(Guardianship, Guardianship.guardian_id == User.id)
+        .where(Guardianship.patient_id == patient.id, Guardianship.active.is_(True))
+        .order_by(User.id)
+    ).all()
+    if guardians:
+        return [_from_account(guardian, for_someone_else=True) for guardian in guardians]
+    if patient.email:
+        # Without an account there is no page to link to and no saved preferences: the clinic's defaults.
+        default_tz = current_app.config["BABEL_DEFAULT_TIMEZONE"]
+        return [Recipient(patient.email, patient.full_name, _language(None), default_tz, False, False)]
+    return []
+
+
+def due_reminders(now: datetime) -> list[tuple[int, int]]:
+    """(appointment id, offset) pairs due now and not yet recorded."""
+    # Each offset owns the window from its own lead time up to the next shorter one, so an appointment booked
+    # 30 minutes ahead gets only the 60-minute reminder, never a 24-hour one that would arrive late.
+    offsets = sorted({m for m in current_app.config["REMINDER_MINUTES_BEFORE"] if m > 0})
+    due: list[tuple[int, int]] = []
+    shorter = 0
+    for offset in offsets:
+        already_sent = sa.exists().where(
+            ReminderDelivery.appointment_id == Appointment.id, ReminderDelivery.minutes_before == offset
+        )
+        ids = db.session.scalars(
+            sa.select(Appointment.id)
+            .where(
+                Appointment.status.in_(ACTIVE_STATUSES),
+                Appointment.starts_at > now + timedelta(minutes=shorter),
+                Appointment.starts_at <= now + timedelta(minutes=offset),
+                ~already_sent,
+            )
+            .order_by(Appointment.starts_at, Appointment.id)
+        ).all()
+        due += [(appointment_id, offset) for appointment_id in ids]
+        shorter = offset
+    return due
+
+
+def compose(appointment: Appointment, recipient: Recipient) -> EmailMessage:
+    """The reminder e-mail in the recipient's language, with times in their timezone."""
+    config = current_app.config
+    with force_locale(recipient.locale):
+        when = local_time(appointment.starts_at, recipient.timezone, recipient.locale)
+        link = public_url("patient.appointment", appointment_id=str(appointment.public_id))
+        body = render_template(
+            "email/reminder.txt",
+            recipient=recipient,
+            patient_name=appointment.patient.full_name,
+            doctor_name=appointment.doctor.display_name,
+            service_name=appointment.service.name(recipient.locale),
+            when=when,
+            link=link if recipient.has_account else None,
+            clinic_name=config["CLINIC_NAME"],
+        )
+        subject = _("Appointment reminder: %(when)s", when=when)
+    message = EmailMessage()
+    message["Subject"] = subject
+    message["From"] = Address(display_name=config["CLINIC_NAME"], addr_spec=config["MAIL_FROM"])
+    message["To"] = recipient.email
+    message["Date"] = email_date(utcnow())
+    message["Message-ID"] = make_msgid(domain=urlsplit(public_base_url()).hostname or "localhost")
+    # RFC 3834: out-of-office robots should not answer a reminder.
+    message["Auto-Submitted"] = "auto-generated"
+    message.set_content(body)
+    return message
+
+
+def deliver(message: EmailMessage) -> None:
+    """Hand one message to the configured SMTP server, over STARTTLS and with a login when configured."""
+    config = current_app.config
+    with smtplib.SMTP(config["SMTP_HOST"], config["SMTP_PORT"], timeout=SMTP_TIMEOUT_SECONDS) as smtp:
+        if config["SMTP_STARTTLS"]:
+            smtp.starttls(context=ssl.create_default_context())
+        if config["SMTP_USERNAME"]:
+            smtp.login(config["SMTP_USERNAME"], config["SMTP_PASSWORD"])
+        smtp.send_message(message)
+
+
+def _claim(appointment_id: int, offset: int) -> bool:
+    """Record the reminder as sent; False when another run recorded it first."""
+    db.session.add(ReminderDelivery(appointment_id=appointment_id, minutes_before=offset))
+    try:
+        db.session.commit()
+    except IntegrityError:
+        db.session.rollback()
+        return False
+    return True
+
+
+def _release(appointment_id: int, offset: int) -> None:
+    """Forget a claimed reminder that reached nobody, so the next run tries again."""
+    db.session.execute(
+        sa.delete(ReminderDelivery).where(
+            ReminderDelivery.appointment_id == appointment_id, ReminderDelivery.minutes_before == offset
+        )
+    )
+    db.session.commit()
+
+
+def send_due_reminders(now: datetime) -> int:
+    """Send every reminder due at `now` and return how many e-mails went out; raise RemindersFailed after failures."""
+    if not current_app.config["SMTP_HOST"]:
+        raise ReminderError("SMTP_HOST is not set: no reminders can be sent.")
+    sent = failed = 0
+    for appointment_id, offset in due_reminders(now):
+        appointment = db.session.get(Appointment, appointment_id)
+        people = recipients(appointment) if appointment is not None else []
+        if not people:
+            continue  # Nobody to write to; should an address appear before the window closes, it is still due.
+        # Composed before the claim: a template or configuration error must not cost anyone their reminder.
+        messages = [compose(appointment, person) for person in people]
+        if not _claim(appointment_id, offset):
+            continue
+        # Cancelled between the query and the claim: the claim must not pretend a reminder went out.
+        if not appointment.is_active:
+            _release(appointment_id, offset)
+            continue
+        delivered = 0
+        for message in messages:
+            try:
+                deliver(message)
+                delivered += 1
+            except (smtplib.SMTPException, OSError):
+                failed += 1
+                logger.exception(
+                    "Reminder %s min before appointment %s could not be sent", offset, appointment.public_id
+                )
+        sent += delivered
+        # One guardian reached keeps the claim: retrying would send the others' copies twice.
+        if delivered == 0:
+            _release(appointment_id, offset)
+    if failed:
+        raise RemindersFailed(sent, failed)
+    return sent

@@ -1,0 +1,1 @@
+"""Working time, free slots and the booking rules every cabinet shares."""

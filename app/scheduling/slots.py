@@ -1,0 +1,146 @@
+"""Free slots: the doctor's weekly template and exceptions, in the doctor's timezone, minus busy time.
+
+Local wall-clock times are turned into UTC day by day with zoneinfo, so a slot at 09:00 stays at 09:00 local
+across daylight-saving changes; everything returned is aware UTC.
+"""
+
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, time, timedelta
+from zoneinfo import ZoneInfo
+
+import sqlalchemy as sa
+from flask import current_app
+
+from app.extensions import db
+from app.models import ACTIVE_STATUSES, Appointment, ExceptionKind, ScheduleException, Service, User, WorkingInterval
+
+
+@dataclass(frozen=True)
+class Slot:
+    """A bookable start and end, in UTC."""
+
+    starts_at: datetime
+    ends_at: datetime
+
+
+@dataclass(frozen=True)
+class Rules:
+    """The clinic's booking rules, read from configuration."""
+
+    buffer: timedelta
+    horizon: timedelta
+    min_notice: timedelta
+
+    @classmethod
+    def from_config(cls) -> "Rules":
+        """The rules configured for this clinic."""
+        config = current_app.config
+        return cls(
+            buffer=timedelta(minutes=config["SLOT_BUFFER_MINUTES"]),
+            horizon=timedelta(days=config["BOOKING_HORIZON_DAYS"]),
+            min_notice=timedelta(minutes=config["BOOKING_MIN_NOTICE_MINUTES"]),
+        )
+
+
+def _local(day: date, clock: time, tz: ZoneInfo) -> datetime:
+    """A local wall-clock time on a day, as an aware UTC instant."""
+    return datetime.combine(day, clock, tzinfo=tz).astimezone(UTC)
+
+
+def working_windows(doctor: User, first_day: date, last_day: date) -> list[tuple[datetime, datetime]]:
+    """The doctor's working stretches between two local days (inclusive), in UTC, in time order."""
+    tz = ZoneInfo(doctor.timezone)
+    intervals = db.session.scalars(sa.select(WorkingInterval).where(WorkingInterval.doctor_id == doctor.id)).all()
+    exceptions = db.session.scalars(
+        sa.select(ScheduleException).where(
+            ScheduleException.doctor_id == doctor.id,
+            ScheduleException.first_day <= last_day,
+            ScheduleException.last_day >= first_day,
+        )
+    ).all()
+    by_weekday: dict[int, list[WorkingInterval]] = {}
+    for interval in intervals:
+        by_weekday.setdefault(interval.weekday, []).append(interval)
+    windows = []
+    day = first_day
+    while day <= last_day:
+        covering = [e for e in exceptions if e.first_day <= day <= e.last_day]
+        away = any(e.kind in (ExceptionKind.DAY_OFF, ExceptionKind.VACATION) for e in covering)
+        stretches = [] if away else [(i.starts, i.ends) for i in by_weekday.get(day.weekday(), [])]
+        stretches += [(e.starts, e.ends) for e in covering if e.kind == ExceptionKind.EXTRA_HOURS and e.starts]
+        windows += [(_local(day, start, tz), _local(day, end, tz)) for start, end in stretches]
+        day += timedelta(days=1)
+    return _merge(sorted(windows))
+
+
+def _merge(windows: list[tuple[datetime, datetime]]) -> list[tuple[datetime, datetime]]:
+    """Join overlapping or touching stretches (extra hours next to template hours)."""
+    merged: list[tuple[datetime, datetime]] = []
+    for start, end in windows:
+        if merged and start <= merged[-1][1]:
+            merged[-1] = (merged[-1][0], max(merged[-1][1], end))
+        else:
+            merged.append((start, end))
+    return merged
+
+
+def busy_times(doctor_id: int, start: datetime, end: datetime) -> list[tuple[datetime, datetime]]:
+    """The doctor's active appointments overlapping [start, end), in time order."""
+    rows = db.session.execute(
+        sa.select(Appointment.starts_at, Appointment.ends_at)
+        .where(
+            Appointment.doctor_id == doctor_id,
+            Appointment.status.in_(ACTIVE_STATUSES),
+            Appointment.starts_at < end,
+            Appointment.ends_at > start,
+        )
+        .order_by(Appointment.starts_at)
+    ).all()
+    return [(row.starts_at, row.ends_at) for row in rows]
+
+
+def free_slots(
+    doctor: User,
+    service: Service,
+    now: datetime,
+    rules: Rules | None = None,
+    limit: int | None = None,
+    first_day: date | None = None,
+    last_day: date | None = None,
+) -> list[Slot]:
+    """Starts at which `service` fits in the doctor's working time, keeping the buffer around other appointments.
+
+    Slots lie between now + minimum notice and now + horizon; a grid of duration + buffer from the start of each
+    working stretch keeps times tidy, and a grid point that collides with an appointment moves past it.
+    """
+    rules = rules or Rules.from_config()
+    tz = ZoneInfo(doctor.timezone)
+    earliest, latest = now + rules.min_notice, now + rules.horizon
+    first_day = max(first_day or earliest.astimezone(tz).date(), earliest.astimezone(tz).date())
+    last_day = min(last_day or latest.astimezone(tz).date(), latest.astimezone(tz).date())
+    if first_day > last_day:
+        return []
+    windows = working_windows(doctor, first_day, last_day)
+    if not windows:
+        return []
+    length = timedelta(minutes=service.duration_minutes)
+    step = length + rules.buffer
+    busy = busy_times(doctor.id, windows[0][0] - rules.buffer, windows[-1][1] + rules.buffer)
+    slots = []
+    for window_start, window_end in windows:
+        cursor = window_start
+        while cursor + length <= window_end:
+            clash = next(
+                (b for b in busy if b[0] < cursor + length + rules.buffer and b[1] + rules.buffer > cursor), None
+            )
+            if clash is not None:
+                # Jump along the grid past the appointment and its buffer.
+                while cursor < clash[1] + rules.buffer:
+                    cursor += step
+                continue
+            if earliest <= cursor and cursor + length <= latest:
+                slots.append(Slot(cursor, cursor + length))
+                if limit is not None and len(slots) >= limit:
+                    return slots
+            cursor += step
+    return slots

@@ -1,0 +1,93 @@
+"""Booking pages of the patient cabinet: confirm a slot picked on a specialist's card, cancel within the cut-off."""
+
+from datetime import UTC, datetime
+
+import sqlalchemy as sa
+from flask import abort, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_login import current_user
+
+from app.extensions import db
+from app.models import Service, SpecialistProfile
+from app.permissions import get_appointment_or_404, parse_uuid, represented_patients
+from app.scheduling.booking import BookingError, IntakeAnswers, book, can_patient_cancel, cancel
+from roles.patient import bp
+from roles.patient.forms import BookingForm, CancelForm
+
+
+def _parse_start(value: str) -> datetime:
+    """An ISO 8601 instant from the slot link; malformed or naive values are a bad request."""
+    try:
+        parsed = datetime.fromisoformat(value)
+    except (TypeError, ValueError):
+        abort(400)
+    if parsed.tzinfo is None:
+        abort(400)
+    return parsed.astimezone(UTC)
+
+
+def _doctor_and_service(specialist_id: str, service_code: str):
+    """The listed specialist and the service named in the slot link, or 404."""
+    profile = db.session.scalar(
+        sa.select(SpecialistProfile).where(
+            SpecialistProfile.public_id == parse_uuid(specialist_id), SpecialistProfile.listed.is_(True)
+        )
+    )
+    service = db.session.scalar(sa.select(Service).where(Service.code == service_code))
+    if profile is None or service is None or not profile.user.active:
+        abort(404)
+    return profile.user, service
+
+
+@bp.route("/book", methods=["GET", "POST"])
+def book_slot():
+    """Second click of booking: confirm the slot chosen on the specialist's card."""
+    form = BookingForm()
+    patients = represented_patients(current_user)
+    form.patient.choices = [(str(p.public_id), p.full_name) for p in patients]
+    if request.method == "GET":
+        form.doctor.data = request.args.get("doctor", "")
+        form.service.data = request.args.get("service", "")
+        form.starts_at.data = request.args.get("at", "")
+        form.patient.data = request.args.get("for") or (str(patients[0].public_id) if patients else "")
+    doctor, service = _doctor_and_service(form.doctor.data, form.service.data)
+    starts_at = _parse_start(form.starts_at.data)
+    status = 200
+    if form.validate_on_submit():
+        patient = next(p for p in patients if str(p.public_id) == form.patient.data)
+        answers = IntakeAnswers(
+            reason=form.reason.data or "",
+            complaints=form.complaints.data or "",
+            medication=form.medication.data or "",
+            remote_consent=form.remote_consent.data,
+        )
+        try:
+            appointment = book(patient, doctor, service, starts_at, current_user, answers)
+        except BookingError as refused:
+            form.form_errors.append(str(refused))
+            status = 409 if refused.code == "slot_taken" else 422
+        else:
+            flash(_("You are booked. We will remind you before the appointment."), "success")
+            return redirect(url_for("patient.appointment", appointment_id=appointment.public_id))
+    elif form.errors:
+        status = 422
+    return render_template("patient/book.html", form=form, doctor=doctor, service=service, starts_at=starts_at), status
+
+
+@bp.post("/appointments/<appointment_id>/cancel")
+def cancel_appointment(appointment_id):
+    """Cancel one's own (or a dependant's) appointment up to the clinic's cut-off."""
+    appointment = get_appointment_or_404(appointment_id, current_user)
+    form = CancelForm()
+    if not form.validate_on_submit():
+        abort(400)
+    if not can_patient_cancel(appointment):
+        flash(_("It is too late to cancel online. Please call reception."), "danger")
+    else:
+        try:
+            cancel(appointment, current_user, form.reason.data or "")
+        except BookingError as refused:
+            flash(str(refused), "danger")
+        else:
+            flash(_("The appointment has been cancelled."), "success")
+    return redirect(url_for("patient.appointment", appointment_id=appointment.public_id))
