@@ -1,17 +1,17 @@
 """Public pages."""
 
-from datetime import date
+from datetime import date, timedelta
 
 import sqlalchemy as sa
 from flask import abort, render_template, request
-from sqlalchemy.orm import selectinload
+from sqlalchemy.orm import joinedload, selectinload
 
 from app.database import utcnow
 from app.extensions import db
 from app.models import Service, SpecialistProfile, Specialty, User
 from app.permissions import parse_uuid
 from app.public import bp
-from app.scheduling.slots import free_slots
+from app.scheduling.slots import Rules, free_slots, load_calendars, nearest_slots
 
 SLOTS_ON_CARD = 6
 
@@ -22,7 +22,10 @@ def _listed_specialists():
         sa.select(SpecialistProfile)
         .join(User, User.id == SpecialistProfile.user_id)
         .where(SpecialistProfile.listed.is_(True), User.active.is_(True))
-        .options(selectinload(SpecialistProfile.specialties))
+        .options(
+            joinedload(SpecialistProfile.user),
+            selectinload(SpecialistProfile.specialties).selectinload(Specialty.services),
+        )
         .order_by(SpecialistProfile.last_name, SpecialistProfile.first_name)
     )
 
@@ -46,7 +49,7 @@ def specialists():
         stmt = stmt.where(SpecialistProfile.specialties.any(Specialty.slug == chosen))
     specialists = db.session.scalars(stmt).all()
     now = utcnow()
-    nearest = {profile.id: nearest_slot(profile, now) for profile in specialists}
+    nearest = nearest_free_times(specialists, now)
     if request.args.get("sort") == "nearest":
         # Specialists with no free slot in the booking horizon go last.
         specialists.sort(key=lambda p: (nearest[p.id] is None, nearest[p.id] or now))
@@ -73,14 +76,25 @@ def specialist(specialist_id):
         .order_by(Service.price)
     ).all()
     now = utcnow()
-    slots = {service.id: free_slots(profile.user, service, now, limit=SLOTS_ON_CARD) for service in services}
+    rules = Rules.from_config()
+    calendar = load_calendars([profile.user_id], (now - timedelta(days=1)).date(), (now + rules.horizon).date())
+    slots = {
+        service.id: free_slots(
+            profile.user, service, now, rules, limit=SLOTS_ON_CARD, calendar=calendar[profile.user_id]
+        )
+        for service in services
+    }
     return render_template(
         "public/specialist.html", profile=profile, services=services, slots=slots, year=date.today().year
     )
 
 
-def nearest_slot(profile: SpecialistProfile, now):
-    """The earliest free slot of any of the specialist's services, or None."""
-    services = [s for specialty in profile.specialties for s in specialty.services if s.active]
-    firsts = [slot for service in services for slot in free_slots(profile.user, service, now, limit=1)]
-    return min((slot.starts_at for slot in firsts), default=None)
+def nearest_free_times(profiles: list[SpecialistProfile], now) -> dict[int, object]:
+    """The earliest free slot of each specialist over all their services (None when fully booked), in a few queries."""
+    pairs = [(p, s) for p in profiles for specialty in p.specialties for s in specialty.services if s.active]
+    firsts = nearest_slots([(p.user, s) for p, s in pairs], now)
+    nearest: dict[int, object] = dict.fromkeys((p.id for p in profiles), None)
+    for (profile, _service), slot in zip(pairs, firsts, strict=True):
+        if slot is not None and (nearest[profile.id] is None or slot.starts_at < nearest[profile.id]):
+            nearest[profile.id] = slot.starts_at
+    return nearest

@@ -4,7 +4,7 @@ Local wall-clock times are turned into UTC day by day with zoneinfo, so a slot a
 across daylight-saving changes; everything returned is aware UTC.
 """
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
@@ -47,24 +47,61 @@ def _local(day: date, clock: time, tz: ZoneInfo) -> datetime:
     return datetime.combine(day, clock, tzinfo=tz).astimezone(UTC)
 
 
-def working_windows(doctor: User, first_day: date, last_day: date) -> list[tuple[datetime, datetime]]:
-    """The doctor's working stretches between two local days (inclusive), in UTC, in time order."""
-    tz = ZoneInfo(doctor.timezone)
-    intervals = db.session.scalars(sa.select(WorkingInterval).where(WorkingInterval.doctor_id == doctor.id)).all()
-    exceptions = db.session.scalars(
+@dataclass
+class Calendar:
+    """What slot computation needs to know of one doctor: template, exceptions and busy times."""
+
+    intervals: list = field(default_factory=list)
+    exceptions: list = field(default_factory=list)
+    busy: list[tuple[datetime, datetime]] = field(default_factory=list)
+
+
+def load_calendars(doctor_ids: list[int], first_day: date, last_day: date) -> dict[int, Calendar]:
+    """Templates, exceptions and active appointments of many doctors in three queries, whatever their number."""
+    calendars = {doctor_id: Calendar() for doctor_id in doctor_ids}
+    if not doctor_ids:
+        return calendars
+    for interval in db.session.scalars(sa.select(WorkingInterval).where(WorkingInterval.doctor_id.in_(doctor_ids))):
+        calendars[interval.doctor_id].intervals.append(interval)
+    for exception in db.session.scalars(
         sa.select(ScheduleException).where(
-            ScheduleException.doctor_id == doctor.id,
+            ScheduleException.doctor_id.in_(doctor_ids),
             ScheduleException.first_day <= last_day,
             ScheduleException.last_day >= first_day,
         )
-    ).all()
+    ):
+        calendars[exception.doctor_id].exceptions.append(exception)
+    # A day either side covers every timezone's local days.
+    start = datetime.combine(first_day - timedelta(days=1), time.min, tzinfo=UTC)
+    end = datetime.combine(last_day + timedelta(days=2), time.min, tzinfo=UTC)
+    rows = db.session.execute(
+        sa.select(Appointment.doctor_id, Appointment.starts_at, Appointment.ends_at)
+        .where(
+            Appointment.doctor_id.in_(doctor_ids),
+            Appointment.status.in_(ACTIVE_STATUSES),
+            Appointment.starts_at < end,
+            Appointment.ends_at > start,
+        )
+        .order_by(Appointment.starts_at)
+    )
+    for row in rows:
+        calendars[row.doctor_id].busy.append((row.starts_at, row.ends_at))
+    return calendars
+
+
+def working_windows(
+    doctor: User, first_day: date, last_day: date, calendar: Calendar | None = None
+) -> list[tuple[datetime, datetime]]:
+    """The doctor's working stretches between two local days (inclusive), in UTC, in time order."""
+    calendar = calendar or load_calendars([doctor.id], first_day, last_day)[doctor.id]
+    tz = ZoneInfo(doctor.timezone)
     by_weekday: dict[int, list[WorkingInterval]] = {}
-    for interval in intervals:
+    for interval in calendar.intervals:
         by_weekday.setdefault(interval.weekday, []).append(interval)
     windows = []
     day = first_day
     while day <= last_day:
-        covering = [e for e in exceptions if e.first_day <= day <= e.last_day]
+        covering = [e for e in calendar.exceptions if e.first_day <= day <= e.last_day]
         away = any(e.kind in (ExceptionKind.DAY_OFF, ExceptionKind.VACATION) for e in covering)
         stretches = [] if away else [(i.starts, i.ends) for i in by_weekday.get(day.weekday(), [])]
         stretches += [(e.starts, e.ends) for e in covering if e.kind == ExceptionKind.EXTRA_HOURS and e.starts]
@@ -84,21 +121,6 @@ def _merge(windows: list[tuple[datetime, datetime]]) -> list[tuple[datetime, dat
     return merged
 
 
-def busy_times(doctor_id: int, start: datetime, end: datetime) -> list[tuple[datetime, datetime]]:
-    """The doctor's active appointments overlapping [start, end), in time order."""
-    rows = db.session.execute(
-        sa.select(Appointment.starts_at, Appointment.ends_at)
-        .where(
-            Appointment.doctor_id == doctor_id,
-            Appointment.status.in_(ACTIVE_STATUSES),
-            Appointment.starts_at < end,
-            Appointment.ends_at > start,
-        )
-        .order_by(Appointment.starts_at)
-    ).all()
-    return [(row.starts_at, row.ends_at) for row in rows]
-
-
 def free_slots(
     doctor: User,
     service: Service,
@@ -107,6 +129,7 @@ def free_slots(
     limit: int | None = None,
     first_day: date | None = None,
     last_day: date | None = None,
+    calendar: Calendar | None = None,
 ) -> list[Slot]:
     """Starts at which `service` fits in the doctor's working time, keeping the buffer around other appointments.
 
@@ -120,12 +143,13 @@ def free_slots(
     last_day = min(last_day or latest.astimezone(tz).date(), latest.astimezone(tz).date())
     if first_day > last_day:
         return []
-    windows = working_windows(doctor, first_day, last_day)
+    calendar = calendar or load_calendars([doctor.id], first_day, last_day)[doctor.id]
+    windows = working_windows(doctor, first_day, last_day, calendar)
     if not windows:
         return []
     length = timedelta(minutes=service.duration_minutes)
     step = length + rules.buffer
-    busy = busy_times(doctor.id, windows[0][0] - rules.buffer, windows[-1][1] + rules.buffer)
+    busy = calendar.busy
     slots = []
     for window_start, window_end in windows:
         cursor = window_start
@@ -144,3 +168,16 @@ def free_slots(
                     return slots
             cursor += step
     return slots
+
+
+def nearest_slots(pairs: list[tuple[User, Service]], now: datetime, rules: Rules | None = None) -> list[Slot | None]:
+    """The first free slot of each (doctor, service) pair, loading all the doctors' calendars at once."""
+    rules = rules or Rules.from_config()
+    first_day = (now + rules.min_notice).date() - timedelta(days=1)
+    last_day = (now + rules.horizon).date() + timedelta(days=1)
+    calendars = load_calendars(sorted({doctor.id for doctor, _ in pairs}), first_day, last_day)
+    found = []
+    for doctor, service in pairs:
+        slots = free_slots(doctor, service, now, rules, limit=1, calendar=calendars[doctor.id])
+        found.append(slots[0] if slots else None)
+    return found
