@@ -15,9 +15,7 @@ import http.cookiejar
 import os
 import random
 import re
-import signal
 import statistics
-import subprocess
 import sys
 import tempfile
 import threading
@@ -27,14 +25,12 @@ import urllib.request
 import uuid
 from datetime import UTC, date, datetime, timedelta
 from datetime import time as clock
-from pathlib import Path
 
 import sqlalchemy as sa
 
+from bench.server import start_gunicorn, stop_gunicorn
 from tests.services.postgres import PostgresServer
-from tests.services.process import free_port, wait_until
 
-ROOT = Path(__file__).resolve().parent.parent
 PASSWORD = "bench-password-1"
 DOCTORS, PATIENTS, APPOINTMENTS = 50, 20_000, 300_000
 
@@ -191,23 +187,10 @@ def main() -> int:
         sizes = [max(1, int(n * args.scale)) for n in (DOCTORS, PATIENTS, APPOINTMENTS)]
         facts = generate(url, *sizes)
         generated_in = time.perf_counter() - started
-        port = free_port()
         env = {**os.environ, "DATABASE_URL": url, "APP_ENV": "production", "SECRET_KEY": os.urandom(16).hex(),
                "SESSION_COOKIE_SECURE": "false", "LOGIN_LIMIT_PER_IP": "1000 per minute",
                "STORAGE_LOCAL_PATH": tempfile.mkdtemp(prefix="bench-storage-")}  # fmt: skip
-        master = subprocess.Popen(
-            [str(ROOT / ".venv/bin/gunicorn"), "--bind", f"127.0.0.1:{port}", "--workers", "2", "--threads", "4",
-             "wsgi:app"],
-            cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
-        )  # fmt: skip
-
-        def answers():
-            try:
-                return urllib.request.urlopen(f"http://127.0.0.1:{port}/healthz", timeout=2).status == 200
-            except OSError:
-                return False
-
-        wait_until(answers, 60, "gunicorn", master)
+        master, port = start_gunicorn(env, workers=2, threads=4)
         pages = {
             "baseline: /healthz": (None, "/healthz"),
             "doctor's day": (facts["doctor"], "/doctor/"),
@@ -222,9 +205,7 @@ def main() -> int:
             timings = measure(port, path, openers, args.requests // args.clients)
             results[name] = (statistics.median(timings), timings[int(len(timings) * 0.95) - 1], len(timings))
     finally:
-        if master is not None:
-            master.send_signal(signal.SIGTERM)
-            master.wait(timeout=30)
+        stop_gunicorn(master)
         server.stop()
 
     print(f"### Pages on a large clinic ({time.strftime('%Y-%m-%d')}, {os.cpu_count()} cores, PostgreSQL)")

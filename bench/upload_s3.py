@@ -16,7 +16,6 @@ import http.cookiejar
 import json
 import os
 import re
-import signal
 import statistics
 import subprocess
 import sys
@@ -29,10 +28,9 @@ from pathlib import Path
 import boto3
 from botocore.config import Config
 
+from bench.server import ROOT, start_gunicorn, stop_gunicorn
 from tests.services.ceph import CephRGW
-from tests.services.process import free_port, wait_until
 
-ROOT = Path(__file__).resolve().parent.parent
 EMAIL, PASSWORD = "bench-patient@clinic.example", "bench-password-1"
 
 
@@ -57,34 +55,11 @@ def reset_peak(pid: int) -> None:
     Path(f"/proc/{pid}/clear_refs").write_text("5")
 
 
-def start_app(env: dict, port: int) -> tuple[subprocess.Popen, int]:
-    """gunicorn with one worker, as in production; returns the master and the worker pid."""
-    master = subprocess.Popen(
-        [
-            str(ROOT / ".venv/bin/gunicorn"),
-            "--bind",
-            f"127.0.0.1:{port}",
-            "--workers",
-            "1",
-            "--threads",
-            "4",
-            "wsgi:app",
-        ],
-        cwd=ROOT,
-        env=env,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-    )
-
-    def answers():
-        try:
-            return urllib.request.urlopen(f"http://127.0.0.1:{port}/healthz", timeout=2).status == 200
-        except OSError:
-            return False
-
-    wait_until(answers, 30, "gunicorn", master)
+def start_app(env: dict) -> tuple[subprocess.Popen, int, int]:
+    """gunicorn with one worker, as in production; returns the master, the worker pid and the port."""
+    master, port = start_gunicorn(env, workers=1, threads=4)
     children = Path(f"/proc/{master.pid}/task/{master.pid}/children").read_text().split()
-    return master, int(children[0])
+    return master, int(children[0]), port
 
 
 def sign_in(port: int) -> tuple[str, str]:
@@ -176,8 +151,7 @@ def main() -> int:
             f"u.set_password({PASSWORD!r}); db.session.commit()"
         )
         subprocess.run([sys.executable, "-c", make_patient], cwd=ROOT, env=env, check=True, capture_output=True)
-        port = free_port()
-        master, worker = start_app(env, port)
+        master, worker, port = start_app(env)
         cookie, token = sign_in(port)
         small = work / "small.pdf"
         make_pdf(small, 1)
@@ -190,9 +164,7 @@ def main() -> int:
             app_times.append(upload_through_app(port, cookie, token, pdf))
         peak = proc_kb(worker, "VmHWM")
     finally:
-        if master is not None:
-            master.send_signal(signal.SIGTERM)
-            master.wait(timeout=30)
+        stop_gunicorn(master)
         ceph.stop()
         subprocess.run(["rm", "-rf", str(work)], check=False)
 

@@ -1,0 +1,45 @@
+"""The production server for benchmarks: gunicorn on a free loopback port, started and stopped per run."""
+
+import signal
+import subprocess
+import urllib.request
+from pathlib import Path
+
+from tests.services.process import free_port, wait_until
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def start_gunicorn(env: dict, workers: int, threads: int) -> tuple[subprocess.Popen, int]:
+    """Serve wsgi:app with gunicorn; returns the master process and the port once /healthz answers."""
+    port = free_port()
+    master = subprocess.Popen(
+        [
+            str(ROOT / ".venv/bin/gunicorn"),
+            "--bind", f"127.0.0.1:{port}",
+            "--workers", str(workers),
+            "--threads", str(threads),
+            "wsgi:app",
+        ],
+        cwd=ROOT,
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )  # fmt: skip
+
+    def answers() -> bool:
+        """The health check answers 200."""
+        try:
+            return urllib.request.urlopen(f"http://127.0.0.1:{port}/healthz", timeout=2).status == 200
+        except OSError:
+            return False
+
+    wait_until(answers, 60, "gunicorn", master)
+    return master, port
+
+
+def stop_gunicorn(master: subprocess.Popen | None) -> None:
+    """Graceful stop."""
+    if master is not None:
+        master.send_signal(signal.SIGTERM)
+        master.wait(timeout=30)
