@@ -134,3 +134,49 @@ def cancel(appointment: Appointment, by: User, reason: str) -> None:
     appointment.cancelled_by = by
     appointment.cancel_reason = reason.strip()[:300]
     db.session.commit()
+
+
+def reschedule(appointment: Appointment, new_starts_at: datetime, by: User, now: datetime | None = None) -> Appointment:
+    """Move an active appointment to another free slot of the same doctor and service; returns the new one."""
+    if not appointment.is_active:
+        raise BookingError("not_active", _("This appointment is no longer active."))
+    old_intake = appointment.intake
+    answers = (
+        IntakeAnswers(old_intake.reason, old_intake.complaints, old_intake.medication, old_intake.remote_consent)
+        if old_intake is not None
+        else None
+    )
+    # Cancel-then-book inside one uncommitted transaction rather than book-then-cancel: with the original still
+    # active, a move to a slot overlapping its own time (say 15 minutes later) would be refused as a clash with
+    # itself. The cancellation is only flushed (book() queries autoflush it, freeing the time), and book() commits
+    # it together with the new row, so the database never holds two overlapping active appointments; any refusal
+    # rolls the whole transaction back and the original stays booked untouched.
+    appointment.status = AppointmentStatus.CANCELLED
+    appointment.cancelled_at = utcnow()
+    appointment.cancelled_by = by
+    appointment.cancel_reason = "rescheduled"
+    try:
+        return book(appointment.patient, appointment.doctor, appointment.service, new_starts_at, by, answers, now)
+    except BookingError:
+        # book() rolls back only the refusals it detects after inserting; the earlier ones leave our change pending.
+        db.session.rollback()
+        raise
+
+
+def mark_arrived(appointment: Appointment) -> None:
+    """Reception records that the patient of a booked appointment has arrived (status becomes confirmed)."""
+    if appointment.status != AppointmentStatus.BOOKED:
+        raise BookingError("not_booked", _("Only a booked appointment can be marked as arrived."))
+    appointment.status = AppointmentStatus.CONFIRMED
+    db.session.commit()
+
+
+def mark_no_show(appointment: Appointment, now: datetime | None = None) -> None:
+    """Reception records that the patient did not come; only once the appointment has started."""
+    now = now or utcnow()
+    if appointment.status != AppointmentStatus.BOOKED:
+        raise BookingError("not_booked", _("Only a booked appointment can be marked as a no-show."))
+    if appointment.starts_at > now:
+        raise BookingError("too_early", _("A no-show can be marked only after the start time."))
+    appointment.status = AppointmentStatus.NO_SHOW
+    db.session.commit()

@@ -2,16 +2,44 @@
 
 from datetime import timedelta
 
-from flask import flash, render_template, request
+from flask import abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
+from sqlalchemy.orm import selectinload
 
 from app.audit import record_access
+from app.database import utcnow
 from app.extensions import db
+from app.models import Appointment, ExceptionKind
 from app.permissions import can_view_file, get_appointment_or_404
+from app.presentation import status_label
+from app.scheduling.hours import (
+    ScheduleError,
+    add_exception,
+    add_stretch,
+    delete_exception,
+    delete_stretch,
+    upcoming_exceptions,
+    weekly_template,
+)
 from roles.doctor import bp
-from roles.queries import appointments_between, patient_files, patient_history_with
-from roles.time import day_bounds_utc, parse_day
+from roles.doctor.forms import EXCEPTION_LABELS, WEEKDAY_LABELS, DeleteForm, ExceptionForm, StatusForm, StretchForm
+from roles.doctor.services import (
+    StatusChangeRefused,
+    available_actions,
+    change_status,
+    timezone_difference,
+    week_days,
+    zone_or_default,
+)
+from roles.queries import (
+    appointments_between,
+    doctor_patients,
+    doctor_services,
+    patient_files,
+    patient_history_with,
+)
+from roles.time import day_bounds_utc, local_today, parse_day
 
 
 @bp.get("/")
@@ -31,13 +59,220 @@ def dashboard():
     )
 
 
+@bp.get("/week")
+def week():
+    """The doctor's appointments over the Monday-to-Sunday week containing a local day, this week by default."""
+    tz_name = current_user.timezone
+    day, malformed = parse_day(request.args.get("date"), tz_name)
+    if malformed:
+        flash(_("The date was not understood; showing this week."), "warning")
+    days = week_days(day)
+    start, _end = day_bounds_utc(days[0], tz_name)
+    _start, end = day_bounds_utc(days[-1], tz_name)
+    stmt = appointments_between(start, end, doctor_id=current_user.id).options(selectinload(Appointment.intake))
+    appointments = db.session.scalars(stmt).unique().all()
+    tz = zone_or_default(tz_name)
+    by_day = {d: [] for d in days}
+    for appt in appointments:
+        # Grouped by the doctor's wall-clock day, not the UTC date.
+        by_day.setdefault(appt.starts_at.astimezone(tz).date(), []).append(appt)
+    return render_template(
+        "doctor/week.html",
+        days=days,
+        by_day=by_day,
+        today=local_today(tz_name),
+        previous_week=days[0] - timedelta(days=7),
+        next_week=days[0] + timedelta(days=7),
+    )
+
+
+def _patient_rows():
+    """The patient list for the current query parameters, with each patient's timezone difference."""
+    services = db.session.scalars(doctor_services(current_user.id)).all()
+    chosen = next((s for s in services if s.code == request.args.get("service")), None)
+    when = request.args.get("when", "")
+    now = utcnow()
+    stmt = doctor_patients(
+        current_user.id,
+        now,
+        search=request.args.get("q", "").strip()[:100],
+        upcoming=when == "upcoming",
+        past=when == "past",
+        service_id=chosen.id if chosen is not None else None,
+    )
+    doctor_tz = zone_or_default(current_user.timezone)
+    rows = []
+    for patient, following, latest in db.session.execute(stmt).unique().all():
+        patient_tz = zone_or_default(patient.user.timezone if patient.user is not None else None)
+        rows.append((patient, following, latest, timezone_difference(patient_tz, doctor_tz, now)))
+    return rows, services, chosen, when
+
+
+@bp.get("/patients")
+def patients():
+    """Every patient the doctor has seen or will see, with their next appointment and timezone difference."""
+    rows, services, chosen, when = _patient_rows()
+    return render_template(
+        "doctor/patients.html",
+        rows=rows,
+        services=services,
+        chosen=chosen,
+        when=when,
+        query=request.args.get("q", ""),
+    )
+
+
+@bp.get("/patients/search")
+def patient_search():
+    """The patient list alone, refreshed as the doctor types or changes a filter."""
+    rows, _services, _chosen, _when = _patient_rows()
+    return render_template("doctor/_patient_rows.html", rows=rows)
+
+
 @bp.get("/appointments/<appointment_id>")
 def appointment(appointment_id):
     """An appointment with the patient's details; opening it is audited."""
     appt = get_appointment_or_404(appointment_id, current_user)
     record_access("view_appointment", appt, appt.patient)
     history = []
+    actions = []
     if appt.doctor_id == current_user.id:
         history = db.session.scalars(patient_history_with(current_user.id, appt.patient_id, appt.id)).all()
+        actions = available_actions(appt, utcnow())
     files = [f for f in db.session.scalars(patient_files(appt.patient_id)).all() if can_view_file(current_user, f)]
-    return render_template("doctor/appointment.html", appointment=appt, history=history, files=files)
+    return render_template(
+        "doctor/appointment.html",
+        appointment=appt,
+        history=history,
+        files=files,
+        actions=actions,
+        status_form=StatusForm(),
+        local_day=appt.starts_at.astimezone(zone_or_default(current_user.timezone)).date(),
+    )
+
+
+@bp.post("/appointments/<appointment_id>/status")
+def appointment_status(appointment_id):
+    """Start, complete or mark a no-show on one's own appointment; the change is audited."""
+    appt = get_appointment_or_404(appointment_id, current_user)
+    if appt.doctor_id != current_user.id:
+        # Colleagues may read a shared patient's appointment but never run it.
+        abort(403)
+    form = StatusForm()
+    if not form.validate_on_submit():
+        flash(_("That action is not available."), "danger")
+    else:
+        try:
+            change_status(appt, form.action.data, utcnow())
+        except StatusChangeRefused as refused:
+            flash(str(refused), "danger")
+        else:
+            record_access("appointment_status", appt, appt.patient)
+            flash(_("The appointment is now %(status)s.", status=_status_text(appt)), "success")
+    return redirect(url_for("doctor.appointment", appointment_id=appt.public_id))
+
+
+def _status_text(appt) -> str:
+    """The appointment's new status for the confirmation message."""
+    return status_label(appt.status).lower()
+
+
+def _schedule_page(stretch_form=None, exception_form=None, status=200):
+    """Render the working-hours editor with the given (possibly invalid) forms."""
+    return (
+        render_template(
+            "doctor/schedule.html",
+            template=weekly_template(current_user),
+            exceptions=upcoming_exceptions(current_user, local_today(current_user.timezone)),
+            stretch_form=stretch_form or StretchForm(formdata=None),
+            exception_form=exception_form or ExceptionForm(formdata=None),
+            delete_form=DeleteForm(formdata=None),
+            weekday_labels=WEEKDAY_LABELS,
+            exception_labels=EXCEPTION_LABELS,
+        ),
+        status,
+    )
+
+
+@bp.get("/schedule")
+def schedule():
+    """The doctor's weekly template and upcoming exceptions, with forms to change them."""
+    return _schedule_page()
+
+
+@bp.post("/schedule/stretches")
+def add_schedule_stretch():
+    """Add a working stretch to a weekday; bad input answers with the form and its errors."""
+    form = StretchForm()
+    if form.validate_on_submit():
+        try:
+            add_stretch(current_user, form.weekday.data, form.starts.data, form.ends.data)
+        except ScheduleError as refused:
+            _blame(form, refused)
+        else:
+            flash(_("Working hours saved."), "success")
+            return redirect(url_for("doctor.schedule"))
+    return _schedule_page(stretch_form=form, status=422)
+
+
+@bp.post("/schedule/stretches/<stretch_id>/delete")
+def delete_schedule_stretch(stretch_id):
+    """Remove a working stretch of one's own template."""
+    if not DeleteForm().validate_on_submit():
+        abort(400)
+    if not delete_stretch(current_user, _int_or_404(stretch_id)):
+        abort(404)
+    flash(_("Working hours saved."), "success")
+    return redirect(url_for("doctor.schedule"))
+
+
+@bp.post("/schedule/exceptions")
+def add_schedule_exception():
+    """Add a day off, vacation or extra hours; bad input answers with the form and its errors."""
+    form = ExceptionForm()
+    if form.validate_on_submit():
+        try:
+            add_exception(
+                current_user,
+                ExceptionKind(form.kind.data),
+                form.first_day.data,
+                form.last_day.data,
+                form.starts.data,
+                form.ends.data,
+                form.note.data or "",
+                created_by=current_user,
+            )
+        except ScheduleError as refused:
+            _blame(form, refused)
+        else:
+            flash(_("The exception has been added."), "success")
+            return redirect(url_for("doctor.schedule"))
+    return _schedule_page(exception_form=form, status=422)
+
+
+@bp.post("/schedule/exceptions/<exception_id>/delete")
+def delete_schedule_exception(exception_id):
+    """Remove one of one's own exceptions."""
+    if not DeleteForm().validate_on_submit():
+        abort(400)
+    if not delete_exception(current_user, _int_or_404(exception_id)):
+        abort(404)
+    flash(_("The exception has been removed."), "success")
+    return redirect(url_for("doctor.schedule"))
+
+
+def _blame(form, refused: ScheduleError) -> None:
+    """Show a refused change as an error on the field it concerns, or on the form."""
+    field = getattr(form, refused.field, None) if refused.field else None
+    if field is not None:
+        field.errors = [*field.errors, str(refused.message)]
+    else:
+        form.form_errors.append(str(refused.message))
+
+
+def _int_or_404(value: str) -> int:
+    """A row id from the URL; anything else is a page that does not exist."""
+    # Bounded so an absurd number is a 404 rather than an integer overflow in PostgreSQL.
+    if not (value.isascii() and value.isdigit()) or not 0 < int(value) < 2**31:
+        abort(404)
+    return int(value)

@@ -1,8 +1,14 @@
-"""Patient search for the registry."""
+"""Patient search, and the doctors, services and accounts reception picks from."""
+
+import uuid
+from datetime import datetime
 
 import sqlalchemy as sa
+from sqlalchemy.orm import selectinload
 
-from app.models import PatientProfile
+from app.extensions import db
+from app.models import PatientProfile, Role, Service, SpecialistProfile, User, normalise_email
+from app.scheduling.booking import offers
 
 MIN_QUERY_LENGTH = 2
 
@@ -39,3 +45,54 @@ def _as_iso_date(word: str) -> str | None:
             except ValueError:
                 return None
     return None
+
+
+def bookable_doctors() -> list[User]:
+    """Active doctors who have a specialist profile, by surname."""
+    return list(
+        db.session.scalars(
+            sa.select(User)
+            .join(SpecialistProfile, SpecialistProfile.user_id == User.id)
+            .where(User.role == Role.DOCTOR, User.active.is_(True))
+            .options(selectinload(User.specialist_profile).selectinload(SpecialistProfile.specialties))
+            .order_by(SpecialistProfile.last_name, SpecialistProfile.first_name)
+        )
+    )
+
+
+def offerings() -> list[tuple[User, Service]]:
+    """Every (doctor, service) pair reception may book: the doctor practises the service's specialty."""
+    services = db.session.scalars(sa.select(Service).where(Service.active.is_(True)).order_by(Service.code)).all()
+    return [(doctor, service) for doctor in bookable_doctors() for service in services if offers(doctor, service)]
+
+
+def find_doctor(public_id: str) -> User | None:
+    """An active doctor by the public id sent from a form; malformed ids find nobody."""
+    try:
+        key = uuid.UUID(str(public_id))
+    except ValueError:
+        return None
+    return db.session.scalar(
+        sa.select(User).where(User.public_id == key, User.role == Role.DOCTOR, User.active.is_(True))
+    )
+
+
+def find_service(code: str) -> Service | None:
+    """A service by its code."""
+    return db.session.scalar(sa.select(Service).where(Service.code == code))
+
+
+def find_patient_account(email: str) -> User | None:
+    """An active patient-role account by e-mail, the only kind that can be a guardian."""
+    return db.session.scalar(
+        sa.select(User).where(User.email == normalise_email(email), User.role == Role.PATIENT, User.active.is_(True))
+    )
+
+
+def parse_instant(value: str) -> datetime | None:
+    """An aware ISO 8601 instant from a slot button, or None when malformed or naive."""
+    try:
+        parsed = datetime.fromisoformat(value)
+    except (TypeError, ValueError):
+        return None
+    return parsed if parsed.tzinfo is not None else None
