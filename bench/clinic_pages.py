@@ -12,6 +12,7 @@ read as multiples of the server's own floor on this machine.
 
 import argparse
 import http.cookiejar
+import math
 import os
 import random
 import re
@@ -105,7 +106,7 @@ def generate(url: str, doctors_n: int, patients_n: int, appointments_n: int) -> 
             patient_ids = [row[0] for row in connection.execute(sa.text("SELECT id FROM patient_profile ORDER BY id"))]
             service_of = {d.id: services[n % len(services)].id for n, d in enumerate(doctors)}
             rows, start_day = [], (now - timedelta(days=700)).date()
-            per_day = max(1, round(appointments_n / (doctors_n * 730)))
+            per_day = max(1, math.ceil(appointments_n / (doctors_n * 730)))
             for offset in range(730):
                 day = start_day + timedelta(days=offset)
                 for doctor in doctors:

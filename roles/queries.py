@@ -5,6 +5,7 @@ from datetime import datetime
 import sqlalchemy as sa
 from sqlalchemy.orm import joinedload, selectinload
 
+from app.extensions import db
 from app.models import ACTIVE_STATUSES, Appointment, PatientProfile, Service, StoredFile, User
 
 
@@ -58,15 +59,20 @@ def patient_files(patient_id: int, limit: int = 100):
     return stmt.options(joinedload(StoredFile.appointment)).order_by(StoredFile.created_at.desc()).limit(limit)
 
 
-def _nth_appointment_subquery(doctor_id: int, *conditions, order_by):
-    """Per patient of the doctor, the id of the first appointment matching the conditions in `order_by` order."""
-    rank = sa.func.row_number().over(partition_by=Appointment.patient_id, order_by=order_by).label("rank")
-    inner = (
-        sa.select(Appointment.id, Appointment.patient_id, rank)
-        .where(Appointment.doctor_id == doctor_id, *conditions)
-        .subquery()
+def _first_appointment_id(doctor_id: int, *conditions, order_by):
+    """Per patient row, the id of the doctor's first appointment matching the conditions in `order_by` order.
+
+    A correlated subquery rather than a window over all the doctor's appointments: it is evaluated only for the
+    patients the filters keep, each through the (patient_id, starts_at) index.
+    """
+    return (
+        sa.select(Appointment.id)
+        .where(Appointment.doctor_id == doctor_id, Appointment.patient_id == PatientProfile.id, *conditions)
+        .order_by(*order_by)
+        .limit(1)
+        .correlate(PatientProfile)
+        .scalar_subquery()
     )
-    return sa.select(inner.c.id, inner.c.patient_id).where(inner.c.rank == 1).subquery()
 
 
 def doctor_patients(
@@ -78,54 +84,61 @@ def doctor_patients(
     service_id: int | None = None,
     limit: int = 200,
 ):
-    """Rows (patient, next active appointment or None, latest begun visit or None) for every patient the
-    doctor has an appointment with, in one query: patients with a coming appointment first, soonest first."""
+    """Rows (patient, next active appointment or None, latest begun visit or None) for the patients of the doctor,
+    patients with a coming appointment first, soonest first."""
     from app.models import AppointmentStatus  # imported here: additions to this shared module are appended
 
-    next_ids = _nth_appointment_subquery(
+    next_id = _first_appointment_id(
         doctor_id,
         Appointment.status.in_(ACTIVE_STATUSES),
         Appointment.ends_at > now,
         order_by=(Appointment.starts_at, Appointment.id),
     )
     # The latest visit that began and was not cancelled: what "seen" means for the doctor.
-    last_ids = _nth_appointment_subquery(
+    last_id = _first_appointment_id(
         doctor_id,
         Appointment.starts_at <= now,
         Appointment.status != AppointmentStatus.CANCELLED,
         order_by=(Appointment.starts_at.desc(), Appointment.id.desc()),
     )
-    following = sa.orm.aliased(Appointment, name="following")
-    latest = sa.orm.aliased(Appointment, name="latest")
-    mine = sa.select(Appointment.id).where(
-        Appointment.doctor_id == doctor_id, Appointment.patient_id == PatientProfile.id
+    next_starts = (
+        sa.select(Appointment.starts_at).where(Appointment.id == next_id).correlate(PatientProfile).scalar_subquery()
     )
+    # Three fixed queries: the page of patients the filters keep (with their appointment ids), then those patients,
+    # then those appointments. A single query joining on the computed ids makes PostgreSQL hash the whole
+    # appointment table (measured: 150 ms on 300,000 rows against ~10 ms this way).
+    mine = sa.select(Appointment.patient_id).where(Appointment.doctor_id == doctor_id)
     if service_id is not None:
         mine = mine.where(Appointment.service_id == service_id)
-    stmt = (
-        sa.select(PatientProfile, following, latest)
-        .where(mine.exists())
-        .outerjoin(next_ids, next_ids.c.patient_id == PatientProfile.id)
-        .outerjoin(following, following.id == next_ids.c.id)
-        .outerjoin(last_ids, last_ids.c.patient_id == PatientProfile.id)
-        .outerjoin(latest, latest.id == last_ids.c.id)
-        .options(
-            joinedload(PatientProfile.user),
-            joinedload(following.service),
-            joinedload(latest.service),
-        )
-    )
-    if upcoming:
-        stmt = stmt.where(following.id.is_not(None))
-    if past:
-        stmt = stmt.where(latest.id.is_not(None))
+    page = sa.select(PatientProfile.id, next_id, last_id).where(PatientProfile.id.in_(mine))
     for word in search.casefold().split():
         # search_text is folded in Python, so Cyrillic matches case-insensitively on SQLite too.
-        stmt = stmt.where(PatientProfile.search_text.contains(word, autoescape=True))
-    no_next_first = sa.case((following.id.is_(None), 1), else_=0)
-    return stmt.order_by(
-        no_next_first, following.starts_at, PatientProfile.last_name, PatientProfile.first_name, PatientProfile.id
+        page = page.where(PatientProfile.search_text.contains(word, autoescape=True))
+    if upcoming:
+        page = page.where(next_id.is_not(None))
+    if past:
+        page = page.where(last_id.is_not(None))
+    no_next_first = sa.case((next_id.is_(None), 1), else_=0)
+    page = page.order_by(
+        no_next_first, next_starts, PatientProfile.last_name, PatientProfile.first_name, PatientProfile.id
     ).limit(limit)
+    rows = db.session.execute(page).all()
+    patients = {
+        p.id: p
+        for p in db.session.scalars(
+            sa.select(PatientProfile)
+            .where(PatientProfile.id.in_([r[0] for r in rows]))
+            .options(joinedload(PatientProfile.user))
+        )
+    }
+    wanted = {i for r in rows for i in r[1:] if i is not None}
+    appointments = {
+        a.id: a
+        for a in db.session.scalars(
+            sa.select(Appointment).where(Appointment.id.in_(wanted)).options(joinedload(Appointment.service))
+        )
+    }
+    return [(patients[pid], appointments.get(nid), appointments.get(lid)) for pid, nid, lid in rows]
 
 
 def doctor_services(doctor_id: int):

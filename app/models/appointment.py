@@ -33,6 +33,8 @@ class Appointment(db.Model):
     __table_args__ = (
         sa.Index("ix_appointment_doctor_starts", "doctor_id", "starts_at"),
         sa.Index("ix_appointment_patient_starts", "patient_id", "starts_at"),
+        # The doctor's patient list looks up each patient's next and latest appointment with this doctor.
+        sa.Index("ix_appointment_doctor_patient_starts", "doctor_id", "patient_id", "starts_at"),
         sa.CheckConstraint("ends_at > starts_at", name="ends_after_start"),
         # On PostgreSQL the database itself refuses overlapping active appointments of one doctor (migration 0003
         # creates it with btree_gist); SQLite serialises writers and the booking service re-checks under its lock.

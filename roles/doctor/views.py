@@ -86,23 +86,28 @@ def week():
     )
 
 
+# Rows shown at once: the list is a live search, so typing narrows it instead of paging through thousands.
+PATIENT_LIST_SIZE = 50
+
+
 def _patient_rows():
     """The patient list for the current query parameters, with each patient's timezone difference."""
     services = db.session.scalars(doctor_services(current_user.id)).all()
     chosen = next((s for s in services if s.code == request.args.get("service")), None)
     when = request.args.get("when", "")
     now = utcnow()
-    stmt = doctor_patients(
+    found = doctor_patients(
         current_user.id,
         now,
         search=request.args.get("q", "").strip()[:100],
         upcoming=when == "upcoming",
         past=when == "past",
         service_id=chosen.id if chosen is not None else None,
+        limit=PATIENT_LIST_SIZE,
     )
     doctor_tz = zone_or_default(current_user.timezone)
     rows = []
-    for patient, following, latest in db.session.execute(stmt).unique().all():
+    for patient, following, latest in found:
         patient_tz = zone_or_default(patient.user.timezone if patient.user is not None else None)
         rows.append((patient, following, latest, timezone_difference(patient_tz, doctor_tz, now)))
     return rows, services, chosen, when
@@ -114,6 +119,7 @@ def patients():
     rows, services, chosen, when = _patient_rows()
     return render_template(
         "doctor/patients.html",
+        limit=PATIENT_LIST_SIZE,
         rows=rows,
         services=services,
         chosen=chosen,
@@ -126,7 +132,7 @@ def patients():
 def patient_search():
     """The patient list alone, refreshed as the doctor types or changes a filter."""
     rows, _services, _chosen, _when = _patient_rows()
-    return render_template("doctor/_patient_rows.html", rows=rows)
+    return render_template("doctor/_patient_rows.html", rows=rows, limit=PATIENT_LIST_SIZE)
 
 
 @bp.get("/appointments/<appointment_id>")

@@ -7,12 +7,16 @@ from flask import abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 
+from app.database import utcnow
 from app.extensions import db
-from app.models import Service, SpecialistProfile
+from app.models import Intake, Service, SpecialistProfile
 from app.permissions import get_appointment_or_404, parse_uuid, represented_patients
-from app.scheduling.booking import BookingError, IntakeAnswers, book, can_patient_cancel, cancel
+from app.scheduling.booking import BookingError, IntakeAnswers, book, can_patient_cancel, cancel, reschedule
+from app.scheduling.slots import free_slots
 from roles.patient import bp
-from roles.patient.forms import BookingForm, CancelForm
+from roles.patient.forms import BookingForm, CancelForm, IntakeForm, RescheduleForm
+
+RESCHEDULE_CHOICES = 12
 
 
 def _parse_start(value: str) -> datetime:
@@ -91,3 +95,42 @@ def cancel_appointment(appointment_id):
         else:
             flash(_("The appointment has been cancelled."), "success")
     return redirect(url_for("patient.appointment", appointment_id=appointment.public_id))
+
+
+@bp.post("/appointments/<appointment_id>/intake")
+def save_intake(appointment_id):
+    """Answer or correct the questionnaire of an active appointment."""
+    appointment = get_appointment_or_404(appointment_id, current_user)
+    form = IntakeForm()
+    if not appointment.is_active or not form.validate_on_submit():
+        flash(_("The questionnaire could not be saved."), "danger")
+        return redirect(url_for("patient.appointment", appointment_id=appointment.public_id)), 303
+    intake = appointment.intake or Intake(appointment=appointment)
+    form.populate_obj(intake)
+    intake.answered_at = utcnow()
+    db.session.add(intake)
+    db.session.commit()
+    flash(_("The questionnaire has been saved. The doctor will see it before the appointment."), "success")
+    return redirect(url_for("patient.appointment", appointment_id=appointment.public_id)), 303
+
+
+@bp.route("/appointments/<appointment_id>/reschedule", methods=["GET", "POST"])
+def reschedule_appointment(appointment_id):
+    """Move one's appointment to another free time of the same doctor and service, up to the cut-off."""
+    appointment = get_appointment_or_404(appointment_id, current_user)
+    if not can_patient_cancel(appointment):
+        flash(_("It is too late to change the appointment online. Please call reception."), "danger")
+        return redirect(url_for("patient.appointment", appointment_id=appointment.public_id))
+    form = RescheduleForm()
+    status = 200
+    if form.validate_on_submit():
+        try:
+            moved = reschedule(appointment, _parse_start(form.starts_at.data), current_user)
+        except BookingError as refused:
+            form.form_errors.append(str(refused))
+            status = 409 if refused.code == "slot_taken" else 422
+        else:
+            flash(_("The appointment has been moved."), "success")
+            return redirect(url_for("patient.appointment", appointment_id=moved.public_id))
+    slots = free_slots(appointment.doctor, appointment.service, utcnow(), limit=RESCHEDULE_CHOICES)
+    return render_template("patient/reschedule.html", appointment=appointment, slots=slots, form=form), status

@@ -23,3 +23,18 @@ class CancelForm(FlaskForm):
     """Cancel an appointment, optionally saying why."""
 
     reason = StringField(_l("Reason (optional)"), validators=[Optional(), Length(max=300)])
+
+
+class IntakeForm(FlaskForm):
+    """Answer or correct the questionnaire after booking."""
+
+    reason = StringField(_l("Reason for the visit"), validators=[Optional(), Length(max=300)])
+    complaints = TextAreaField(_l("Complaints"), validators=[Optional(), Length(max=4000)])
+    medication = TextAreaField(_l("Current medication"), validators=[Optional(), Length(max=4000)])
+    remote_consent = BooleanField(_l("I agree to a remote consultation"))
+
+
+class RescheduleForm(FlaskForm):
+    """Move an appointment to the chosen free slot."""
+
+    starts_at = HiddenField(validators=[DataRequired()])

@@ -10,7 +10,7 @@ from app.models import FileKind, StoredFile
 from app.permissions import get_appointment_or_404, represented_patients
 from app.scheduling.booking import can_patient_cancel
 from roles.patient import bp
-from roles.patient.forms import CancelForm
+from roles.patient.forms import CancelForm, IntakeForm
 from roles.queries import past_for_patient, upcoming_for_patient
 
 
@@ -42,8 +42,13 @@ def dashboard():
 def appointment(appointment_id):
     """One appointment of the patient or a dependant."""
     appt = get_appointment_or_404(appointment_id, current_user)
+    intake_form = IntakeForm(obj=appt.intake) if appt.is_active else None
     return render_template(
-        "patient/appointment.html", appointment=appt, can_cancel=can_patient_cancel(appt), cancel_form=CancelForm()
+        "patient/appointment.html",
+        appointment=appt,
+        can_cancel=can_patient_cancel(appt),
+        cancel_form=CancelForm(),
+        intake_form=intake_form,
     )
 
 

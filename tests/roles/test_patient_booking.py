@@ -112,3 +112,48 @@ def test_cancel_before_cutoff_and_not_after(client, login_as, db):
     assert near.status == AppointmentStatus.BOOKED
     other = factories.appointment()
     assert client.submit(f"/patient/appointments/{other.public_id}/cancel", {}).status_code == 404
+
+
+def test_questionnaire_answered_later_reaches_the_doctor(client, login_as, db):
+    """A patient fills in the questionnaire after booking; the doctor's appointment page shows it."""
+    me = login_as(Role.PATIENT)
+    doctor = factories.doctor()
+    appointment = factories.appointment(me.patient_profile, doctor)
+    response = client.submit(
+        f"/patient/appointments/{appointment.public_id}/intake",
+        {"reason": "Follow-up", "complaints": "Headache <b>at night</b>", "remote_consent": "y"},
+    )
+    assert response.status_code == 303
+    db.session.refresh(appointment)
+    assert appointment.intake.reason == "Follow-up" and appointment.intake.remote_consent
+    client.submit("/auth/logout")
+    login_as(Role.DOCTOR, doctor)
+    page = client.get(f"/doctor/appointments/{appointment.public_id}").get_data(as_text=True)
+    assert "Follow-up" in page and "Headache &lt;b&gt;at night&lt;/b&gt;" in page
+
+
+def test_patient_reschedules_within_the_cutoff(client, login_as, db):
+    """The patient moves an appointment to another free time; the old one is cancelled as rescheduled."""
+    from app.scheduling.booking import book
+
+    doctor, service = factories.offering_doctor()
+    me = login_as(Role.PATIENT)
+    link = _first_slot_link(client, doctor)
+    from datetime import datetime
+    from urllib.parse import unquote
+
+    first_at = datetime.fromisoformat(unquote(re.search(r"at=([^&]+)", link).group(1)))
+    original = book(me.patient_profile, doctor, service, first_at + timedelta(days=2), me)
+    page = client.get(f"/patient/appointments/{original.public_id}/reschedule").get_data(as_text=True)
+    choices = re.findall(r'name="starts_at" value="([^"]+)"', page)
+    assert choices
+    response = client.submit(f"/patient/appointments/{original.public_id}/reschedule", {"starts_at": choices[0]})
+    assert response.status_code == 302
+    db.session.refresh(original)
+    assert original.status == AppointmentStatus.CANCELLED and original.cancel_reason == "rescheduled"
+    moved = db.session.scalars(sa.select(Appointment).where(Appointment.status == AppointmentStatus.BOOKED)).one()
+    assert moved.starts_at == datetime.fromisoformat(choices[0]) and moved.patient_id == me.patient_profile.id
+    near = factories.appointment(
+        me.patient_profile, starts_at=factories.datetime.now(factories.UTC) + timedelta(hours=2)
+    )
+    assert client.get(f"/patient/appointments/{near.public_id}/reschedule").status_code == 302
