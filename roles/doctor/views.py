@@ -10,20 +10,12 @@ from sqlalchemy.orm import selectinload
 from app.audit import record_access
 from app.database import utcnow
 from app.extensions import db
-from app.models import Appointment, ExceptionKind
+from app.models import Appointment
 from app.permissions import can_view_file, get_appointment_or_404
 from app.presentation import status_label
-from app.scheduling.hours import (
-    ScheduleError,
-    add_exception,
-    add_stretch,
-    delete_exception,
-    delete_stretch,
-    upcoming_exceptions,
-    weekly_template,
-)
+from app.scheduling.editor import ScheduleEditor
 from roles.doctor import bp
-from roles.doctor.forms import EXCEPTION_LABELS, WEEKDAY_LABELS, DeleteForm, ExceptionForm, StatusForm, StretchForm
+from roles.doctor.forms import StatusForm
 from roles.doctor.services import (
     StatusChangeRefused,
     available_actions,
@@ -183,102 +175,36 @@ def _status_text(appt) -> str:
     return status_label(appt.status).lower()
 
 
-def _schedule_page(stretch_form=None, exception_form=None, status=200):
-    """Render the working-hours editor with the given (possibly invalid) forms."""
-    return (
-        render_template(
-            "doctor/schedule.html",
-            template=weekly_template(current_user),
-            exceptions=upcoming_exceptions(current_user, local_today(current_user.timezone)),
-            stretch_form=stretch_form or StretchForm(formdata=None),
-            exception_form=exception_form or ExceptionForm(formdata=None),
-            delete_form=DeleteForm(formdata=None),
-            weekday_labels=WEEKDAY_LABELS,
-            exception_labels=EXCEPTION_LABELS,
-        ),
-        status,
-    )
+def _editor() -> ScheduleEditor:
+    """The working-hours editor on the doctor's own schedule."""
+    return ScheduleEditor("doctor", current_user)
 
 
 @bp.get("/schedule")
 def schedule():
     """The doctor's weekly template and upcoming exceptions, with forms to change them."""
-    return _schedule_page()
+    return _editor().page()
 
 
 @bp.post("/schedule/stretches")
 def add_schedule_stretch():
-    """Add a working stretch to a weekday; bad input answers with the form and its errors."""
-    form = StretchForm()
-    if form.validate_on_submit():
-        try:
-            add_stretch(current_user, form.weekday.data, form.starts.data, form.ends.data)
-        except ScheduleError as refused:
-            _blame(form, refused)
-        else:
-            flash(_("Working hours saved."), "success")
-            return redirect(url_for("doctor.schedule"))
-    return _schedule_page(stretch_form=form, status=422)
+    """Add a working stretch to a weekday of one's own template."""
+    return _editor().add_stretch()
 
 
 @bp.post("/schedule/stretches/<stretch_id>/delete")
 def delete_schedule_stretch(stretch_id):
     """Remove a working stretch of one's own template."""
-    if not DeleteForm().validate_on_submit():
-        abort(400)
-    if not delete_stretch(current_user, _int_or_404(stretch_id)):
-        abort(404)
-    flash(_("Working hours saved."), "success")
-    return redirect(url_for("doctor.schedule"))
+    return _editor().delete_stretch(stretch_id)
 
 
 @bp.post("/schedule/exceptions")
 def add_schedule_exception():
-    """Add a day off, vacation or extra hours; bad input answers with the form and its errors."""
-    form = ExceptionForm()
-    if form.validate_on_submit():
-        try:
-            add_exception(
-                current_user,
-                ExceptionKind(form.kind.data),
-                form.first_day.data,
-                form.last_day.data,
-                form.starts.data,
-                form.ends.data,
-                form.note.data or "",
-                created_by=current_user,
-            )
-        except ScheduleError as refused:
-            _blame(form, refused)
-        else:
-            flash(_("The exception has been added."), "success")
-            return redirect(url_for("doctor.schedule"))
-    return _schedule_page(exception_form=form, status=422)
+    """Add a day off, vacation or extra hours to one's own schedule."""
+    return _editor().add_exception(current_user)
 
 
 @bp.post("/schedule/exceptions/<exception_id>/delete")
 def delete_schedule_exception(exception_id):
     """Remove one of one's own exceptions."""
-    if not DeleteForm().validate_on_submit():
-        abort(400)
-    if not delete_exception(current_user, _int_or_404(exception_id)):
-        abort(404)
-    flash(_("The exception has been removed."), "success")
-    return redirect(url_for("doctor.schedule"))
-
-
-def _blame(form, refused: ScheduleError) -> None:
-    """Show a refused change as an error on the field it concerns, or on the form."""
-    field = getattr(form, refused.field, None) if refused.field else None
-    if field is not None:
-        field.errors = [*field.errors, str(refused.message)]
-    else:
-        form.form_errors.append(str(refused.message))
-
-
-def _int_or_404(value: str) -> int:
-    """A row id from the URL; anything else is a page that does not exist."""
-    # Bounded so an absurd number is a 404 rather than an integer overflow in PostgreSQL.
-    if not (value.isascii() and value.isdigit()) or not 0 < int(value) < 2**31:
-        abort(404)
-    return int(value)
+    return _editor().delete_exception(exception_id)

@@ -5,6 +5,7 @@ from datetime import date
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import DateField, EmailField, HiddenField, SelectField, StringField
+from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, Email, InputRequired, Length, Optional, Regexp, ValidationError
 
 from app.models import Sex
@@ -22,7 +23,11 @@ class PatientForm(FlaskForm):
     date_of_birth = DateField(_l("Date of birth"), validators=[InputRequired()])
     sex = SelectField(
         _l("Sex"),
-        choices=[("", _l("Not recorded")), (Sex.FEMALE.value, _l("Female")), (Sex.MALE.value, _l("Male"))],
+        choices=[
+            SelectChoice("", _l("Not recorded")),
+            SelectChoice(Sex.FEMALE.value, _l("Female")),
+            SelectChoice(Sex.MALE.value, _l("Male")),
+        ],
         validators=[Optional()],
     )
     phone = StringField(
