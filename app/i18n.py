@@ -1,6 +1,6 @@
 """Interface language and timezone: selection, the header switcher and display helpers."""
 
-from zoneinfo import ZoneInfo, available_timezones
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError, available_timezones
 
 from flask import Blueprint, current_app, has_request_context, redirect, request, session
 from flask_babel import get_locale
@@ -42,9 +42,12 @@ def is_valid_timezone(name: str) -> bool:
     return name in available_timezones()
 
 
-def zone(name: str) -> ZoneInfo:
-    """The ZoneInfo for a user's timezone name."""
-    return ZoneInfo(name)
+def zone_or_default(name: str | None) -> ZoneInfo:
+    """The named timezone, or the clinic's default when the name is missing or unknown to zoneinfo."""
+    try:
+        return ZoneInfo(name) if name else ZoneInfo(current_app.config["BABEL_DEFAULT_TIMEZONE"])
+    except (ZoneInfoNotFoundError, ValueError):
+        return ZoneInfo(current_app.config["BABEL_DEFAULT_TIMEZONE"])
 
 
 @bp.post("/locale")

@@ -16,7 +16,7 @@ from email.message import EmailMessage
 from email.utils import format_datetime as email_date
 from email.utils import make_msgid
 from urllib.parse import urlsplit
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+from zoneinfo import ZoneInfo
 
 import sqlalchemy as sa
 from babel.dates import format_datetime
@@ -27,7 +27,7 @@ from sqlalchemy.exc import IntegrityError
 
 from app.database import utcnow
 from app.extensions import db
-from app.i18n import LANGUAGES
+from app.i18n import LANGUAGES, zone_or_default
 from app.models import ACTIVE_STATUSES, Appointment, Guardianship, ReminderDelivery, User
 
 logger = logging.getLogger(__name__)
@@ -91,13 +91,7 @@ def _language(user: User | None) -> str:
 
 def _timezone(name: str | None) -> str:
     """The recipient's timezone if it is a real one, else the clinic's."""
-    try:
-        if name:
-            ZoneInfo(name)
-            return name
-    except (ZoneInfoNotFoundError, ValueError):
-        pass
-    return current_app.config["BABEL_DEFAULT_TIMEZONE"]
+    return zone_or_default(name).key
 
 
 def _from_account(user: User, for_someone_else: bool) -> Recipient:

@@ -14,7 +14,7 @@ from app.audit import record_access
 from app.calendar import bp
 from app.database import utcnow
 from app.extensions import db
-from app.i18n import LANGUAGES, current_language, zone
+from app.i18n import LANGUAGES, current_language, zone_or_default
 from app.models import ACTIVE_STATUSES, Appointment, Role, SpecialistProfile, User
 from app.permissions import get_appointment_or_404
 from roles.queries import appointments_between
@@ -106,5 +106,5 @@ def appointment_file(appointment_id):
         appt, summary=f"{service} — {other}", details=details, url=_appointment_page(appt, user.role)
     )
     body = ical.calendar(f"appointment-{appt.public_id}", [event])
-    day = appt.starts_at.astimezone(zone(user.timezone)).date()
+    day = appt.starts_at.astimezone(zone_or_default(user.timezone)).date()
     return _ics_response(body, filename=f"appointment-{day.isoformat()}.ics")

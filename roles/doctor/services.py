@@ -1,10 +1,9 @@
 """Logic of the doctor's cabinet that outgrew the views: status changes, timezone differences, weeks."""
 
 from datetime import date, datetime, timedelta
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+from zoneinfo import ZoneInfo
 
 import sqlalchemy as sa
-from flask import current_app
 from flask_babel import gettext as _
 
 from app.extensions import db
@@ -59,14 +58,6 @@ def change_status(appointment: Appointment, action: str, now: datetime) -> Appoi
 def _status(appointment: Appointment) -> str:
     """The appointment's status in the current language, lower-cased to sit inside a sentence."""
     return status_label(appointment.status).lower()
-
-
-def zone_or_default(name: str | None) -> ZoneInfo:
-    """The named timezone, or the clinic's default when the name is missing or unknown to zoneinfo."""
-    try:
-        return ZoneInfo(name) if name else ZoneInfo(current_app.config["BABEL_DEFAULT_TIMEZONE"])
-    except (ZoneInfoNotFoundError, ValueError):
-        return ZoneInfo(current_app.config["BABEL_DEFAULT_TIMEZONE"])
 
 
 def timezone_difference(patient_tz: ZoneInfo, doctor_tz: ZoneInfo, at: datetime) -> str:

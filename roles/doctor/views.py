@@ -10,6 +10,7 @@ from sqlalchemy.orm import selectinload
 from app.audit import record_access
 from app.database import utcnow
 from app.extensions import db
+from app.i18n import zone_or_default
 from app.models import Appointment
 from app.permissions import can_view_file, get_appointment_or_404
 from app.presentation import status_label
@@ -22,7 +23,6 @@ from roles.doctor.services import (
     change_status,
     timezone_difference,
     week_days,
-    zone_or_default,
 )
 from roles.queries import (
     appointments_between,
