@@ -25,3 +25,12 @@ def parse_day(value: str | None, tz_name: str) -> tuple[date, bool]:
         return date.fromisoformat(value), False
     except ValueError:
         return local_today(tz_name), True
+
+
+def parse_instant(value: str | None) -> datetime | None:
+    """An aware ISO 8601 instant (as slot buttons and links carry), in UTC; None when malformed or naive."""
+    try:
+        parsed = datetime.fromisoformat(value or "")
+    except ValueError:
+        return None
+    return parsed.astimezone(UTC) if parsed.tzinfo is not None else None

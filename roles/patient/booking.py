@@ -1,6 +1,6 @@
 """Booking pages of the patient cabinet: confirm a slot picked on a specialist's card, cancel within the cut-off."""
 
-from datetime import UTC, datetime
+from datetime import datetime
 
 import sqlalchemy as sa
 from flask import abort, flash, redirect, render_template, request, url_for
@@ -15,19 +15,17 @@ from app.scheduling.booking import BookingError, IntakeAnswers, book, can_patien
 from app.scheduling.slots import free_slots
 from roles.patient import bp
 from roles.patient.forms import BookingForm, CancelForm, IntakeForm, RescheduleForm
+from roles.time import parse_instant
 
 RESCHEDULE_CHOICES = 12
 
 
 def _parse_start(value: str) -> datetime:
     """An ISO 8601 instant from the slot link; malformed or naive values are a bad request."""
-    try:
-        parsed = datetime.fromisoformat(value)
-    except (TypeError, ValueError):
+    parsed = parse_instant(value)
+    if parsed is None:
         abort(400)
-    if parsed.tzinfo is None:
-        abort(400)
-    return parsed.astimezone(UTC)
+    return parsed
 
 
 def _doctor_and_service(specialist_id: str, service_code: str):

@@ -1,7 +1,6 @@
 """Patient search, and the doctors, services and accounts reception picks from."""
 
 import uuid
-from datetime import datetime
 
 import sqlalchemy as sa
 from sqlalchemy.orm import selectinload
@@ -87,12 +86,3 @@ def find_patient_account(email: str) -> User | None:
     return db.session.scalar(
         sa.select(User).where(User.email == normalise_email(email), User.role == Role.PATIENT, User.active.is_(True))
     )
-
-
-def parse_instant(value: str) -> datetime | None:
-    """An aware ISO 8601 instant from a slot button, or None when malformed or naive."""
-    try:
-        parsed = datetime.fromisoformat(value)
-    except (TypeError, ValueError):
-        return None
-    return parsed if parsed.tzinfo is not None else None

@@ -34,10 +34,9 @@ from roles.reception.services import (
     find_patient_account,
     find_service,
     offerings,
-    parse_instant,
     search_patients,
 )
-from roles.time import day_bounds_utc, local_today, parse_day
+from roles.time import day_bounds_utc, local_today, parse_day, parse_instant
 
 SLOTS_SHOWN = 24
 
