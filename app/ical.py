@@ -9,7 +9,7 @@ from icalendar import Calendar, Event
 
 from app.database import utcnow
 from app.models import Appointment, AppointmentStatus
-from app.reminders import public_base_url
+from app.urls import public_base_url
 
 PRODID = "-//Clinic telemedicine suite//Appointments//EN"
 # How far back and ahead a doctor's feed reaches: enough to look back on last month and plan the quarter.

@@ -29,6 +29,7 @@ from app.database import utcnow
 from app.extensions import db
 from app.i18n import LANGUAGES, zone_or_default
 from app.models import ACTIVE_STATUSES, Appointment, Guardianship, ReminderDelivery, User
+from app.urls import public_base_url
 
 logger = logging.getLogger(__name__)
 
@@ -63,11 +64,6 @@ class Recipient:
     timezone: str
     has_account: bool
     for_someone_else: bool
-
-
-def public_base_url() -> str:
-    """The clinic's address as patients reach it, for links made outside a request (e-mails, calendar UIDs)."""
-    return current_app.config["PUBLIC_URL"]
 
 
 def public_url(endpoint: str, **values) -> str:

@@ -2,6 +2,8 @@
 
 from urllib.parse import urlsplit
 
+from flask import current_app
+
 
 def safe_next(target: str | None, default: str) -> str:
     """Accept only a local path as a redirect target, so sign-in cannot bounce users to another site."""
@@ -12,3 +14,8 @@ def safe_next(target: str | None, default: str) -> str:
     if parts.scheme or parts.netloc or not target.startswith("/") or target.startswith("//") or "\\" in target:
         return default
     return target
+
+
+def public_base_url() -> str:
+    """The clinic's address as patients reach it, for links made outside a request (e-mails, calendar UIDs)."""
+    return current_app.config["PUBLIC_URL"]
