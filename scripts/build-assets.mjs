@@ -12,6 +12,8 @@ const files = {
   "bootstrap/dist/js/bootstrap.bundle.min.js": "bootstrap/bootstrap.bundle.min.js",
   "bootstrap/dist/js/bootstrap.bundle.min.js.map": "bootstrap/bootstrap.bundle.min.js.map",
   "htmx.org/dist/htmx.min.js": "htmx/htmx.min.js",
+  "socket.io-client/dist/socket.io.min.js": "socket.io/socket.io.min.js",
+  "socket.io-client/dist/socket.io.min.js.map": "socket.io/socket.io.min.js.map",
 };
 
 rmSync(vendor, { recursive: true, force: true });
