@@ -1,0 +1,641 @@
+"""Chat delivery across two app processes sharing Redis, against a bare python-socketio relay in the same run.
+
+Command (from the repository root, after `make test` has set up .venv; needs Debian's postgresql and redis-server):
+
+    .venv/bin/python -m bench.chat_delivery [--clients 200] [--seconds 20] [--hold 500]
+
+Both servers run the same way: two gunicorn masters (1 worker each, threaded worker, one thread per websocket)
+sharing one throwaway Redis; the app also shares one throwaway PostgreSQL. The floor is `bench/relay_server.py`
+(join a room, relay a message to it: no auth, no database). For each server in turn:
+
+- delivery: N Socket.IO clients (one asyncio process, websocket transport) in N/2 rooms, the two members of
+  every room on different processes, so every delivery crosses Redis. Each client sends one message per second
+  (open loop, at fixed times, whatever the acks do). Latency is send (at the sender) to receipt of that message
+  by the other member of the room; all clients share one clock. The first seconds are warm-up, not measured.
+- hold: `--hold` idle connections per process (twice that in all, each a different signed-in user), held for
+  `--hold-seconds` (longer than Engine.IO's 25 s ping interval), then every connection must still answer a join.
+
+App clients connect with session cookies made here the way Flask-Login makes them at sign-in (same SECRET_KEY),
+so the run does not need N password checks and the login throttle. Printed at the end: one table per phase,
+CPU use of each process during the delivery phase and the load generator's event-loop lag, which tell whether the
+figures measure the servers or this machine.
+"""
+
+import argparse
+import asyncio
+import os
+import random
+import resource
+import signal
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.request
+import uuid
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime, timedelta
+from decimal import Decimal
+from pathlib import Path
+
+import socketio
+
+from tests.services.postgres import PostgresServer
+from tests.services.process import free_port, stop, wait_until
+from tests.services.redis import RedisServer
+
+ROOT = Path(__file__).resolve().parent.parent
+GUNICORN = Path(sys.executable).parent / "gunicorn"
+NAMESPACE = "/chat"
+USER_AGENT = "clinic-bench-chat"
+TEXT = "Good afternoon, doctor. The rash on my forearm is smaller today, photo to follow."
+CLOCK_TICK = os.sysconf("SC_CLK_TCK")
+
+
+# --- Servers ---
+
+
+class Gunicorn:
+    """One gunicorn master with one threaded worker serving `target` ("module:app") on a free loopback port."""
+
+    def __init__(self, target: str, env: dict, threads: int, log: Path):
+        self.target, self.env, self.threads, self.log = target, env, threads, log
+        self.port = free_port()
+        self.process: subprocess.Popen | None = None
+
+    @property
+    def url(self) -> str:
+        """The base URL."""
+        return f"http://127.0.0.1:{self.port}"
+
+    def start(self) -> "Gunicorn":
+        """Start and wait until the Engine.IO endpoint answers a polling handshake."""
+        with open(self.log, "ab") as output:
+            self.process = subprocess.Popen(
+                [
+                    str(GUNICORN),
+                    "--bind", f"127.0.0.1:{self.port}",
+                    "--workers", "1",
+                    "--threads", str(self.threads),
+                    # gthread counts every open connection against this (default 1000).
+                    "--worker-connections", str(max(1000, 2 * self.threads)),
+                    "--graceful-timeout", "5",
+                    self.target,
+                ],
+                cwd=ROOT,
+                env=self.env,
+                stdout=output,
+                stderr=output,
+            )  # fmt: skip
+        wait_until(self._answers, 60, f"gunicorn {self.target}", self.process)
+        return self
+
+    def _answers(self) -> bool:
+        """An Engine.IO polling handshake succeeds."""
+        try:
+            handshake = f"http://127.0.0.1:{self.port}/socket.io/?EIO=4&transport=polling"
+            return urllib.request.urlopen(handshake, timeout=2).status == 200
+        except OSError:
+            return False
+
+    def worker_pids(self) -> list[int]:
+        """The master's children: the worker."""
+        try:
+            children = Path(f"/proc/{self.process.pid}/task/{self.process.pid}/children").read_text()
+        except OSError:
+            return []
+        return [int(pid) for pid in children.split()]
+
+    def stop(self) -> None:
+        """Graceful stop, killed if it hangs."""
+        stop(self.process, signal.SIGTERM, timeout=15)
+        self.process = None
+
+
+def cpu_seconds(pids: list[int]) -> float:
+    """User + system CPU time of the processes, from /proc."""
+    total = 0.0
+    for pid in pids:
+        try:
+            fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        total += (int(fields[11]) + int(fields[12])) / CLOCK_TICK
+    return total
+
+
+def children_of(pid: int) -> list[int]:
+    """Direct children of a process (PostgreSQL's backends are the postmaster's)."""
+    try:
+        return [int(p) for p in Path(f"/proc/{pid}/task/{pid}/children").read_text().split()]
+    except OSError:
+        return []
+
+
+# --- Data: users, appointments and their session cookies ---
+
+
+@dataclass
+class Room:
+    """One appointment: its id (the room) and the session cookies of its doctor and its patient."""
+
+    appointment: str
+    doctor_cookie: str = ""
+    patient_cookie: str = ""
+
+
+def build_clinic(url: str, secret_key: str, rooms_n: int, starts_in: timedelta) -> list[Room]:
+    """Migrate, create `rooms_n` doctor/patient pairs each with one appointment, and sign every user in."""
+    os.environ.setdefault("SECRET_KEY", secret_key)  # create_app must not write instance/secret_key
+    from flask import session
+    from flask_login import login_user
+    from flask_migrate import upgrade
+
+    from app import create_app
+    from app.extensions import db
+    from app.models import (
+        Appointment,
+        AppointmentStatus,
+        PatientProfile,
+        Role,
+        Service,
+        ServiceKind,
+        SpecialistProfile,
+        Specialty,
+        User,
+    )
+    from app.passwords import hash_password
+
+    app = create_app(
+        {
+            "SQLALCHEMY_DATABASE_URI": url,
+            "SECRET_KEY": secret_key,
+            "REDIS_URL": "",
+            "RATELIMIT_STORAGE_URI": "memory://",
+            "SESSION_COOKIE_SECURE": False,
+        }
+    )
+    with app.app_context():
+        upgrade()
+        digest = hash_password(secrets_token())  # nobody signs in with a password; hashed once (argon2 is slow)
+        specialty = Specialty(slug="bench", name_en="Bench", name_ru="Бенч")
+        service = Service(
+            code="bench", name_en="Chat consultation", name_ru="Консультация в чате", specialty=specialty,
+            duration_minutes=30, price=Decimal("2500"), kind=ServiceKind.CONSULTATION,
+        )  # fmt: skip
+        starts_at = datetime.now(UTC) + starts_in
+        appointments, users = [], []
+        for n in range(rooms_n):
+            doctor = User(email=f"doctor{n}@bench.example", role=Role.DOCTOR, password_hash=digest)
+            doctor.specialist_profile = SpecialistProfile(last_name=f"Doctor{n}", first_name="Bench")
+            patient = User(email=f"patient{n}@bench.example", role=Role.PATIENT, password_hash=digest)
+            patient.patient_profile = PatientProfile(
+                last_name=f"Patient{n}", first_name="Bench", date_of_birth=date(1980, 1, 1), email=patient.email
+            )
+            appointments.append(
+                Appointment(
+                    patient=patient.patient_profile, doctor=doctor, service=service, starts_at=starts_at,
+                    ends_at=starts_at + timedelta(minutes=30), status=AppointmentStatus.BOOKED,
+                )
+            )  # fmt: skip
+            users.append((doctor, patient))
+        db.session.add_all(appointments)
+        db.session.commit()
+        rooms = []
+        for appointment, (doctor, patient) in zip(appointments, users, strict=True):
+            rooms.append(
+                Room(str(appointment.public_id), session_cookie(app, doctor, login_user, session),
+                     session_cookie(app, patient, login_user, session))
+            )  # fmt: skip
+        db.session.remove()
+        db.engine.dispose()
+    return rooms
+
+
+def secrets_token() -> str:
+    """A throwaway password nobody knows."""
+    return uuid.uuid4().hex
+
+
+def session_cookie(app, user, login_user, session) -> str:
+    """The value of the `session` cookie Flask would set after `login_user(user)` from this client."""
+    # Same address and User-Agent as the bench clients, so Flask-Login's session identifier matches theirs.
+    with app.test_request_context(headers={"User-Agent": USER_AGENT}, environ_base={"REMOTE_ADDR": "127.0.0.1"}):
+        assert login_user(user)
+        response = app.make_response("")
+        app.session_interface.save_session(app, session._get_current_object(), response)
+        for header in response.headers.getlist("Set-Cookie"):
+            name, _, rest = header.partition("=")
+            if name == app.config["SESSION_COOKIE_NAME"]:
+                return rest.split(";", 1)[0]
+    raise RuntimeError("Flask set no session cookie")
+
+
+# --- Protocols: what `join` and `send` carry for each server ---
+
+
+@dataclass
+class Target:
+    """One server under test: its two processes and the shape of its events."""
+
+    name: str
+    urls: list[str]
+    uses_cookies: bool
+    room_key: str  # "room" for the relay, "appointment" for the app
+
+    def headers(self, cookie: str) -> dict:
+        """Connection headers: the session cookie for the app, nothing for the relay."""
+        headers = {"User-Agent": USER_AGENT}
+        if self.uses_cookies:
+            headers["Cookie"] = f"session={cookie}"
+        return headers
+
+    def join(self, room: str) -> dict:
+        """The join event's payload."""
+        return {self.room_key: room}
+
+    def send(self, room: str, client_id: str) -> dict:
+        """The send event's payload."""
+        return {self.room_key: room, "client_id": client_id, "text": TEXT}
+
+
+@dataclass
+class Errors:
+    """What went wrong in one phase, by kind."""
+
+    connect: int = 0
+    join: int = 0
+    ack: int = 0
+    disconnect: int = 0
+    lost: int = 0
+    samples: list[str] = field(default_factory=list)
+
+    def add(self, kind: str, detail: str) -> None:
+        """Count one error and keep the first few details for the report."""
+        setattr(self, kind, getattr(self, kind) + 1)
+        if len(self.samples) < 5:
+            self.samples.append(f"{kind}: {detail}")
+
+    @property
+    def total(self) -> int:
+        """All errors."""
+        return self.connect + self.join + self.ack + self.disconnect + self.lost
+
+    def __str__(self) -> str:
+        parts = [
+            f"{k} {getattr(self, k)}" for k in ("connect", "join", "ack", "disconnect", "lost") if getattr(self, k)
+        ]
+        return ", ".join(parts) or "0"
+
+
+async def open_clients(target: Target, plan: list[tuple[int, str]], errors: Errors, batch: int) -> list:
+    """Connect one client per (process index, cookie), `batch` at a time; failed ones are None."""
+    clients: list = [None] * len(plan)
+    semaphore = asyncio.Semaphore(batch)
+
+    async def connect(i: int, process: int, cookie: str) -> None:
+        client = socketio.AsyncClient(reconnection=False, handle_sigint=False)
+        async with semaphore:
+            try:
+                await client.connect(
+                    target.urls[process], headers=target.headers(cookie), transports=["websocket"],
+                    namespaces=[NAMESPACE], wait_timeout=30,
+                )  # fmt: skip
+            except Exception as exc:  # noqa: BLE001 - every failure is counted, whatever its kind
+                errors.add("connect", repr(exc))
+                await client.shutdown()
+                return
+        clients[i] = client
+
+    await asyncio.gather(*(connect(i, process, cookie) for i, (process, cookie) in enumerate(plan)))
+    return clients
+
+
+async def close_clients(clients: list) -> None:
+    """Disconnect every client still connected."""
+    await asyncio.gather(*(c.disconnect() for c in clients if c is not None), return_exceptions=True)
+
+
+async def join_all(target: Target, clients: list, rooms: list[str], errors: Errors, batch: int) -> None:
+    """Every connected client joins its room and must get `ok` back."""
+    semaphore = asyncio.Semaphore(batch)
+
+    async def join(client, room: str) -> None:
+        async with semaphore:
+            try:
+                ack = await client.call("join", target.join(room), namespace=NAMESPACE, timeout=30)
+            except Exception as exc:  # noqa: BLE001
+                errors.add("join", repr(exc))
+                return
+        if not (isinstance(ack, dict) and ack.get("ok")):
+            errors.add("join", repr(ack)[:200])
+
+    await asyncio.gather(*(join(c, r) for c, r in zip(clients, rooms, strict=True) if c is not None))
+
+
+async def loop_lag(stop_at: float, lags: list[float]) -> None:
+    """How late a 50 ms sleep wakes: the load generator's own saturation."""
+    loop = asyncio.get_running_loop()
+    while loop.time() < stop_at:
+        before = loop.time()
+        await asyncio.sleep(0.05)
+        lags.append((loop.time() - before - 0.05) * 1000)
+
+
+@dataclass
+class Sent:
+    """One message: when it left, who must receive it, whether it counts."""
+
+    at: float
+    receiver: int
+    measured: bool
+    received: float | None = None
+
+
+def percentile(values: list[float], q: float) -> float:
+    """The q-th percentile (nearest rank) of a non-empty list."""
+    ordered = sorted(values)
+    return ordered[max(0, min(len(ordered) - 1, round(q / 100 * len(ordered) + 0.5) - 1))]
+
+
+async def delivery(target: Target, rooms: list[Room], seconds: float, warmup: float, pids: dict) -> dict:
+    """N clients in N/2 rooms, one message per client per second; latency to the other member of the room."""
+    errors = Errors()
+    plan, room_of, peer = [], [], []
+    for n, room in enumerate(rooms):
+        first = n % 2  # alternate which process the doctor is on; the patient is always on the other
+        plan += [(first, room.doctor_cookie), (1 - first, room.patient_cookie)]
+        room_of += [room.appointment, room.appointment]
+        peer += [2 * n + 1, 2 * n]
+    began = time.perf_counter()
+    clients = await open_clients(target, plan, errors, batch=50)
+    connected_in = time.perf_counter() - began
+    await join_all(target, clients, room_of, errors, batch=50)
+
+    sent: dict[str, Sent] = {}
+    phase = {"running": True}
+
+    def receiver(index: int):
+        def on_message(data) -> None:
+            record = sent.get(data.get("client_id")) if isinstance(data, dict) else None
+            if record is not None and record.receiver == index and record.received is None:
+                record.received = time.perf_counter()
+
+        return on_message
+
+    def on_disconnect(index: int):
+        def handler(*_reason) -> None:
+            if phase["running"]:
+                errors.add("disconnect", f"client {index}")
+
+        return handler
+
+    for i, client in enumerate(clients):
+        if client is not None:
+            client.on("message", receiver(i), namespace=NAMESPACE)
+            client.on("disconnect", on_disconnect(i), namespace=NAMESPACE)
+
+    acks = {"ok": 0}
+
+    def on_ack(client_id: str):
+        def handler(ack=None) -> None:
+            if isinstance(ack, dict) and ack.get("ok"):
+                acks["ok"] += 1
+            else:
+                errors.add("ack", f"{client_id}: {repr(ack)[:200]}")
+
+        return handler
+
+    loop = asyncio.get_running_loop()
+    start = loop.time() + 1.0
+    measure_from, end = start + warmup, start + warmup + seconds
+    rng = random.Random(7)
+
+    async def sender(i: int) -> None:
+        client = clients[i]
+        due = start + rng.random()  # spread the clients over the second
+        while due < end:
+            await asyncio.sleep(max(0.0, due - loop.time()))
+            if not client.connected:
+                return
+            client_id = str(uuid.uuid4())
+            sent[client_id] = Sent(time.perf_counter(), peer[i], due >= measure_from)
+            try:
+                await client.emit("send", target.send(room_of[i], client_id), namespace=NAMESPACE,
+                                  callback=on_ack(client_id))  # fmt: skip
+            except Exception as exc:  # noqa: BLE001
+                errors.add("ack", repr(exc))
+            due += 1.0
+
+    senders = [asyncio.create_task(sender(i)) for i, c in enumerate(clients) if c is not None]
+    await asyncio.sleep(max(0.0, measure_from - loop.time()))
+    lags: list[float] = []
+    lag_task = asyncio.create_task(loop_lag(end, lags))
+    cpu_before = {name: cpu_seconds(p()) for name, p in pids.items()}
+    wall_before = time.perf_counter()
+    await asyncio.gather(*senders)
+    await asyncio.sleep(max(0.0, end - loop.time()))
+    wall = time.perf_counter() - wall_before
+    cpu = {name: (cpu_seconds(p()) - cpu_before[name]) / wall * 100 for name, p in pids.items()}
+    await lag_task
+    # Let the last messages arrive (up to 10 s), then count what never did.
+    deadline = time.perf_counter() + 10
+    while time.perf_counter() < deadline and any(r.received is None for r in sent.values() if r.measured):
+        await asyncio.sleep(0.1)
+    phase["running"] = False
+    await close_clients(clients)
+
+    measured = [r for r in sent.values() if r.measured]
+    latencies = [(r.received - r.at) * 1000 for r in measured if r.received is not None]
+    for r in measured:
+        if r.received is None:
+            errors.add("lost", "a message never reached the other member")
+    window_start, window_end = wall_before, wall_before + wall
+    in_window = sum(1 for r in sent.values() if r.received is not None and window_start <= r.received < window_end)
+    return {
+        "clients": len(plan),
+        "rooms": len(rooms),
+        "connected_in": connected_in,
+        "sent": len(measured),
+        "delivered": len(latencies),
+        "p50": statistics.median(latencies) if latencies else float("nan"),
+        "p99": percentile(latencies, 99) if latencies else float("nan"),
+        "max": max(latencies) if latencies else float("nan"),
+        "rate": in_window / wall,
+        "errors": errors,
+        "cpu": cpu,
+        "lag_p99": percentile(lags, 99) if lags else float("nan"),
+    }
+
+
+async def hold(target: Target, rooms: list[Room], per_process: int, seconds: float) -> dict:
+    """`per_process` idle connections on each process, held, then each must still answer a join."""
+    errors = Errors()
+    members = [(room.appointment, cookie) for room in rooms for cookie in (room.doctor_cookie, room.patient_cookie)]
+    members = members[: 2 * per_process]
+    plan = [(i % 2, cookie) for i, (_, cookie) in enumerate(members)]
+    phase = {"running": True}
+    began = time.perf_counter()
+    clients = await open_clients(target, plan, errors, batch=50)
+    connected_in = time.perf_counter() - began
+
+    def on_disconnect(index: int):
+        def handler(*_reason) -> None:
+            if phase["running"]:
+                errors.add("disconnect", f"client {index}")
+
+        return handler
+
+    for i, client in enumerate(clients):
+        if client is not None:
+            client.on("disconnect", on_disconnect(i), namespace=NAMESPACE)
+    await asyncio.sleep(seconds)
+    open_at_end = sum(1 for c in clients if c is not None and c.connected)
+    began = time.perf_counter()
+    await join_all(target, clients, [room for room, _ in members], errors, batch=100)
+    joined_in = time.perf_counter() - began
+    phase["running"] = False
+    await close_clients(clients)
+    return {
+        "connections": len(plan),
+        "connected_in": connected_in,
+        "open_at_end": open_at_end,
+        "joined_in": joined_in,
+        "errors": errors,
+    }
+
+
+# --- The run ---
+
+
+def raise_open_files(needed: int) -> None:
+    """Allow enough descriptors for every client socket here (and in the servers, which inherit the limit)."""
+    soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
+    if soft < needed:
+        resource.setrlimit(resource.RLIMIT_NOFILE, (min(needed, hard), hard))
+
+
+def run_target(target: Target, servers: list[Gunicorn], extra_pids, rooms, args) -> dict:
+    """Start the two processes, run both phases, stop them."""
+    try:
+        for server in servers:
+            server.start()
+        target.urls = [s.url for s in servers]
+        pids = {
+            "process A": servers[0].worker_pids,
+            "process B": servers[1].worker_pids,
+            **extra_pids,
+            "load generator": lambda: [os.getpid()],
+        }
+        result = asyncio.run(delivery(target, rooms[: args.clients // 2], args.seconds, args.warmup, pids))
+        result["hold"] = asyncio.run(hold(target, rooms, args.hold, args.hold_seconds)) if args.hold else None
+        return result
+    finally:
+        for server in servers:
+            server.stop()
+
+
+def report(results: dict[str, dict], args) -> None:
+    """Print the tables."""
+    print(f"\n### Chat delivery ({time.strftime('%Y-%m-%d')}, {os.cpu_count()} cores)\n")
+    command = f".venv/bin/python -m bench.chat_delivery --clients {args.clients} --seconds {args.seconds:g}"
+    command += f" --hold {args.hold} --hold-seconds {args.hold_seconds:g}"
+    print(f"Command: `{command}`\n")
+    print("| server | clients | rooms | sent | delivered | p50 (ms) | p99 (ms) | max (ms) | msg/s | errors |"
+          " p99 / baseline p99 |")  # fmt: skip
+    print("|---|---|---|---|---|---|---|---|---|---|---|")
+    base = results.get("relay", {}).get("p99")
+    for name, r in results.items():
+        ratio = f"{r['p99'] / base:.2f}" if base else "-"
+        print(f"| {name} | {r['clients']} | {r['rooms']} | {r['sent']} | {r['delivered']} | {r['p50']:.1f} |"
+              f" {r['p99']:.1f} | {r['max']:.1f} | {r['rate']:.0f} | {r['errors']} | {ratio} |")  # fmt: skip
+    print("\nCPU during the measured phase (% of one core; 2 cores = 200 %), load generator's event-loop lag p99:\n")
+    names = list(next(iter(results.values()))["cpu"])
+    print("| server | " + " | ".join(names) + " | total | loop lag p99 (ms) |")
+    print("|---" * (len(names) + 3) + "|")
+    for name, r in results.items():
+        cells = " | ".join(f"{r['cpu'][n]:.0f}" for n in names)
+        print(f"| {name} | {cells} | {sum(r['cpu'].values()):.0f} | {r['lag_p99']:.1f} |")
+    if args.hold:
+        print(f"\nHold: {args.hold} idle connections per process ({2 * args.hold} in all), {args.hold_seconds:g} s,"
+              " then a join on each:\n")  # fmt: skip
+        print("| server | connections | connected in (s) | open at the end | joins answered in (s) | errors |")
+        print("|---|---|---|---|---|---|")
+        for name, r in results.items():
+            h = r["hold"]
+            print(f"| {name} | {h['connections']} | {h['connected_in']:.1f} | {h['open_at_end']} |"
+                  f" {h['joined_in']:.1f} | {h['errors']} |")  # fmt: skip
+    for name, r in results.items():
+        for phase, errors in (("delivery", r["errors"]), ("hold", r["hold"] and r["hold"]["errors"])):
+            if errors and errors.samples:
+                print(f"\n{name} {phase} errors, first few: " + "; ".join(errors.samples))
+
+
+def main() -> int:
+    """Set up the services and the data, measure the relay then the app, report."""
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--clients", type=int, default=200, help="clients in the delivery phase (two per room)")
+    parser.add_argument("--seconds", type=float, default=20, help="measured seconds of the delivery phase")
+    parser.add_argument("--warmup", type=float, default=3, help="seconds of sending before measuring")
+    parser.add_argument(
+        "--hold", type=int, default=500, help="idle connections per process in the hold phase (0: skip)"
+    )
+    parser.add_argument("--hold-seconds", type=float, default=30)
+    parser.add_argument("--only", choices=["relay", "app"], help="measure one server only")
+    parser.add_argument("--logs", type=Path, help="keep the gunicorn logs in this directory")
+    args = parser.parse_args()
+    if args.clients < 2 or args.clients % 2:
+        parser.error("--clients must be an even number >= 2")
+    per_process = max(args.clients // 2, args.hold)
+    threads = per_process + 50  # one thread per websocket in the threading mode, and some to spare
+    raise_open_files(4 * (args.clients + 2 * args.hold) + 1024)
+
+    logs = args.logs or Path(tempfile.mkdtemp(prefix="bench-chat-"))
+    logs.mkdir(parents=True, exist_ok=True)
+    redis_server = RedisServer().start()
+    postgres = None
+    results: dict[str, dict] = {}
+    try:
+        secret_key = os.urandom(32).hex()
+        rooms_n = max(args.clients // 2, args.hold)
+        if args.only != "relay":
+            postgres = PostgresServer().start()
+            postgres.execute("CREATE DATABASE bench")
+            began = time.perf_counter()
+            rooms = build_clinic(postgres.url("bench"), secret_key, rooms_n, timedelta(hours=1))
+            print(f"{rooms_n} appointments, {2 * rooms_n} users in {time.perf_counter() - began:.1f} s", flush=True)
+        else:
+            rooms = [Room(str(uuid.uuid4())) for _ in range(rooms_n)]
+        base_env = {**os.environ, "REDIS_URL": redis_server.url}
+        service_pids = {
+            "Redis": lambda: [redis_server.process.pid],
+            "PostgreSQL": lambda: [postgres.process.pid, *children_of(postgres.process.pid)] if postgres else [],
+        }
+        if args.only != "app":
+            relay = [Gunicorn("bench.relay_server:app", base_env, threads, logs / f"relay-{n}.log") for n in "AB"]
+            results["relay"] = run_target(Target("relay", [], False, "room"), relay, service_pids, rooms, args)
+            print(f"relay: {results['relay']['p99']:.1f} ms p99, errors {results['relay']['errors']}", flush=True)
+        if args.only != "relay":
+            env = {
+                **base_env,
+                "APP_ENV": "production",
+                "SECRET_KEY": secret_key,
+                "DATABASE_URL": postgres.url("bench"),
+                "RATELIMIT_STORAGE_URI": redis_server.url,
+                "SESSION_COOKIE_SECURE": "false",
+                "STORAGE_LOCAL_PATH": tempfile.mkdtemp(prefix="bench-storage-"),
+            }
+            app = [Gunicorn("wsgi:app", env, threads, logs / f"app-{n}.log") for n in "AB"]
+            results["app"] = run_target(Target("app", [], True, "appointment"), app, service_pids, rooms, args)
+    finally:
+        if postgres is not None:
+            postgres.stop()
+        redis_server.stop()
+    report(results, args)
+    print(f"\ngunicorn logs: {logs}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
