@@ -83,6 +83,9 @@ def register_extensions(app: Flask) -> None:
         frame_options="DENY",
         referrer_policy="same-origin",
     )
+    # Importing the namespace registers it; it must happen before the first init_app builds the server.
+    import chat.events  # noqa: F401
+
     socketio.init_app(
         app,
         message_queue=app.config["REDIS_URL"] or None,
@@ -149,8 +152,10 @@ def register_errorhandlers(app: Flask) -> None:
 def register_template_helpers(app: Flask) -> None:
     """Filters and globals used by templates."""
     from app import presentation
+    from chat import pages
 
     presentation.register(app)
+    pages.register(app)
 
 
 def register_commands(app: Flask) -> None:

@@ -101,6 +101,12 @@ def from_environment(instance_path: str) -> dict:
         "BOOKING_MIN_NOTICE_MINUTES": _int("BOOKING_MIN_NOTICE_MINUTES", 120),
         "CANCEL_CUTOFF_HOURS": _int("CANCEL_CUTOFF_HOURS", 12),
         "REMINDER_MINUTES_BEFORE": tuple(int(m) for m in _list("REMINDER_MINUTES_BEFORE", ("1440", "60"))),
+        # Chat: the window around each appointment (minutes), the longest message, the per-user send rate.
+        "CHAT_OPENS_BEFORE": _int("CHAT_OPENS_BEFORE", 24 * 60),
+        "CHAT_CLOSES_AFTER": _int("CHAT_CLOSES_AFTER", 24 * 60),
+        "CHAT_MAX_EXTENSION_DAYS": _int("CHAT_MAX_EXTENSION_DAYS", 31),
+        "CHAT_MAX_TEXT": _int("CHAT_MAX_TEXT", 4000),
+        "CHAT_SEND_LIMIT": os.environ.get("CHAT_SEND_LIMIT", "20 per 10 seconds"),
         "SMTP_HOST": os.environ.get("SMTP_HOST", ""),
         "SMTP_PORT": _int("SMTP_PORT", 25),
         "SMTP_USERNAME": os.environ.get("SMTP_USERNAME", ""),

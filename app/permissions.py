@@ -66,6 +66,13 @@ def can_view_appointment(user: User, appointment: Appointment) -> bool:
     return user.role == Role.RECEPTION
 
 
+def can_join_chat(user: User, appointment: Appointment) -> bool:
+    """May read and write the appointment's chat: only its patient (or guardian) and its own doctor."""
+    if user.role == Role.PATIENT:
+        return acts_for(user, appointment.patient)
+    return user.role == Role.DOCTOR and appointment.doctor_id == user.id
+
+
 def parse_uuid(value: str) -> uuid.UUID:
     """Parse a public id from a URL, answering 404 when it is malformed."""
     try:
@@ -85,6 +92,11 @@ def _get_or_404(model, public_id, user: User, predicate):
 def get_appointment_or_404(public_id, user: User) -> Appointment:
     """Load an appointment the user may see."""
     return _get_or_404(Appointment, public_id, user, can_view_appointment)
+
+
+def get_chat_appointment_or_404(public_id, user: User) -> Appointment:
+    """Load an appointment whose chat the user takes part in."""
+    return _get_or_404(Appointment, public_id, user, can_join_chat)
 
 
 def get_patient_or_404(public_id, user: User) -> PatientProfile:

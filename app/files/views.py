@@ -12,8 +12,9 @@ from app.audit import record_access
 from app.files import bp
 from app.files.services import UploadRefused, download_url, policy_for, store_upload
 from app.models import FileKind, Role
-from app.permissions import can_upload_file, get_file_or_404, get_patient_or_404
+from app.permissions import can_upload_file, get_chat_appointment_or_404, get_file_or_404, get_patient_or_404
 from app.urls import safe_next
+from chat.window import window_for
 from storage import ObjectNotFound, StorageUnavailable, get_store
 from storage.base import content_disposition
 from storage.local import link_serializer
@@ -41,6 +42,10 @@ def _upload_target():
         kind = FileKind(request.args.get("kind", FileKind.LAB_RESULT.value))
     except ValueError:
         abort(400)
+    if kind == FileKind.CHAT_ATTACHMENT:
+        # Chat files belong to an appointment's chat: only its participants send them.
+        appointment = get_chat_appointment_or_404(request.args.get("appointment", ""), current_user)
+        return kind, appointment.patient, appointment
     wanted = request.args.get("patient")
     if wanted:
         patient = get_patient_or_404(wanted, current_user)
@@ -50,14 +55,17 @@ def _upload_target():
         abort(400)
     if not can_upload_file(current_user, patient, kind):
         abort(403)
-    return kind, patient
+    return kind, patient, None
 
 
 @bp.post("/files")
 @login_required
 def upload():
     """Store one file, sent as multipart form field `file` or as the raw request body with X-Filename."""
-    kind, patient = _upload_target()
+    kind, patient, appointment = _upload_target()
+    appointment_id = appointment.id if appointment is not None else None
+    if appointment is not None and not window_for(appointment).is_open():
+        return _refuse(_("The chat is closed, so files cannot be sent."), 403)
     policy = policy_for(kind)
     if request.content_length is not None and request.content_length > policy.max_bytes + MULTIPART_OVERHEAD:
         return _refuse(_("The file is larger than %(mb)s MB, the limit for this kind of file.", mb=policy.max_mb), 413)
@@ -68,10 +76,14 @@ def upload():
             sent = request.files.get("file")
             if sent is None or not sent.filename:
                 return _refuse(_("Choose a file to send."), 400)
-            stored = store_upload(sent.stream, sent.filename, sent.mimetype, kind, patient, current_user)
+            stored = store_upload(
+                sent.stream, sent.filename, sent.mimetype, kind, patient, current_user, appointment_id
+            )
         else:
             filename = unquote(request.headers.get("X-Filename", "")) or "file"
-            stored = store_upload(request.stream, filename, request.mimetype, kind, patient, current_user)
+            stored = store_upload(
+                request.stream, filename, request.mimetype, kind, patient, current_user, appointment_id
+            )
     except UploadRefused as refusal:
         return _refuse(str(refusal), refusal.status)
     except StorageUnavailable as exc:

@@ -2,6 +2,7 @@
 
 from app.models.appointment import ACTIVE_STATUSES, Appointment, AppointmentStatus, Intake
 from app.models.audit import AuditEvent
+from app.models.chat import ChatMessage, ChatReadMark, ChatThread
 from app.models.patient import Guardianship, PatientProfile, Sex
 from app.models.reminder import ReminderDelivery
 from app.models.schedule import ExceptionKind, ScheduleException, WorkingInterval
@@ -16,6 +17,9 @@ __all__ = [
     "Appointment",
     "AppointmentStatus",
     "AuditEvent",
+    "ChatMessage",
+    "ChatReadMark",
+    "ChatThread",
     "ExceptionKind",
     "FileKind",
     "Guardianship",

@@ -62,6 +62,8 @@ class Appointment(db.Model):
     cancelled_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     cancelled_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("user.id", ondelete="SET NULL"))
     cancel_reason: Mapped[str] = mapped_column(sa.String(300), default="", server_default="")
+    # Set when the doctor extends the chat past its usual closing time.
+    chat_closes_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
     patient = db.relationship("PatientProfile")
     doctor = db.relationship("User", foreign_keys=[doctor_id])

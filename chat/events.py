@@ -1,0 +1,136 @@
+"""Namespace /chat: the realtime contract of docs/realtime.md (also the mobile app's API)."""
+
+import uuid
+
+import sqlalchemy as sa
+from flask import current_app
+from flask_login import current_user
+from flask_socketio import ConnectionRefusedError, Namespace, emit, join_room
+
+from app.audit import record_access
+from app.extensions import db, socketio
+from app.models import Appointment
+from app.permissions import can_join_chat
+from chat import service
+from chat.rooms import (
+    NAMESPACE,
+    announce_read,
+    announce_window,
+    appointment_room,
+    deliver_message,
+    thread_room,
+    user_room,
+)
+from chat.window import ExtensionRefused, extend_window, window_for
+
+
+def _refused(code: str) -> dict:
+    """The acknowledgement of a refused request."""
+    return {"ok": False, "error": code}
+
+
+def _appointment(data) -> Appointment:
+    """The appointment named in an event, if the signed-in user takes part in its chat; otherwise not_found."""
+    if not isinstance(data, dict):
+        raise service.ChatRefused("bad_request")
+    try:
+        public_id = uuid.UUID(str(data.get("appointment")))
+    except ValueError:
+        raise service.ChatRefused("not_found") from None
+    appointment = db.session.scalar(sa.select(Appointment).filter_by(public_id=public_id))
+    # Another person's appointment looks exactly like one that does not exist.
+    if appointment is None or not can_join_chat(current_user, appointment):
+        raise service.ChatRefused("not_found")
+    return appointment
+
+
+class ChatNamespace(Namespace):
+    """Chat events; each checks the same predicate the pages use, every time."""
+
+    def on_connect(self, auth=None):
+        """Only signed-in users connect; each joins their own room for unread counts."""
+        if not current_user.is_authenticated:
+            raise ConnectionRefusedError("unauthorized")
+        join_room(user_room(current_user))
+        emit("unread", service.unread_summary(current_user))
+
+    def on_join(self, data):
+        """Enter an appointment's chat: the window, the latest history and the unread count."""
+        appointment = _appointment(data)
+        thread = service.thread_for(appointment)
+        join_room(thread_room(thread))
+        join_room(appointment_room(appointment))
+        record_access("view_chat", appointment, appointment.patient)
+        appointments = service.pair_appointments(thread)
+        messages = service.latest(thread)
+        return {
+            "ok": True,
+            "thread": str(thread.public_id),
+            "appointment": str(appointment.public_id),
+            "window": window_for(appointment).as_dict(),
+            "messages": service.payloads(messages, thread, appointments),
+            "unread": service.unread_by_thread(current_user).get(str(thread.public_id), 0),
+            "me": str(current_user.public_id),
+        }
+
+    def on_history(self, data):
+        """An older page of the thread, before a given message."""
+        appointment = _appointment(data)
+        thread = service.thread_for(appointment)
+        messages = service.older(thread, data.get("before"), data.get("limit", service.PAGE_SIZE))
+        return {"ok": True, "messages": service.payloads(messages, thread, service.pair_appointments(thread))}
+
+    def on_catch_up(self, data):
+        """Everything after the last message the client has, in order (after a reconnect)."""
+        appointment = _appointment(data)
+        thread = service.thread_for(appointment)
+        messages = service.newer(thread, data.get("after"))
+        return {"ok": True, "messages": service.payloads(messages, thread, service.pair_appointments(thread))}
+
+    def on_send(self, data):
+        """Store the message, then deliver it; a repeated client_id returns the stored message."""
+        appointment = _appointment(data)
+        message, created = service.send_message(
+            current_user, appointment, data.get("client_id"), data.get("text", ""), data.get("file")
+        )
+        thread = message.thread
+        payload = service.message_payload(message, thread, {appointment.id: str(appointment.public_id)})
+        if created:
+            deliver_message(thread, payload, current_user)
+        return {"ok": True, "message": payload}
+
+    def on_read(self, data):
+        """Move the reader's mark forward and tell the room."""
+        appointment = _appointment(data)
+        thread = service.thread_for(appointment)
+        if service.mark_read(current_user, thread, data.get("up_to")) is not None:
+            announce_read(thread, current_user, str(data.get("up_to")))
+        return {"ok": True}
+
+    def on_extend(self, data):
+        """The appointment's doctor keeps the chat open longer; the room sees the new closing time."""
+        appointment = _appointment(data)
+        if appointment.doctor_id != current_user.id:
+            return _refused("not_found")
+        try:
+            window = extend_window(appointment, data.get("minutes"))
+        except ExtensionRefused as refusal:
+            return _refused(refusal.code)
+        record_access("extend_chat", appointment, appointment.patient)
+        announce_window(appointment, window)
+        return {"ok": True, "window": window.as_dict()}
+
+
+chat_namespace = ChatNamespace(NAMESPACE)
+socketio.on_namespace(chat_namespace)
+
+
+@socketio.on_error(NAMESPACE)
+def chat_error(error):
+    """A refusal answers {ok: false, error}; an unexpected failure answers server_error and is logged."""
+    db.session.rollback()
+    if isinstance(error, service.ChatRefused):
+        return _refused(error.code)
+    # Nothing was acknowledged, so the client re-sends with the same client_id and nothing is doubled.
+    current_app.logger.error("chat event failed", exc_info=error)
+    return _refused("server_error")

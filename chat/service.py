@@ -1,0 +1,327 @@
+"""Store-then-deliver: every chat message is committed before anyone hears of it; reading and unread counts."""
+
+import uuid
+from datetime import datetime
+
+import sqlalchemy as sa
+from flask import current_app
+from limits import parse
+from limits.storage import storage_from_string
+from limits.strategies import MovingWindowRateLimiter
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import joinedload
+
+from app.database import utcnow
+from app.extensions import db
+from app.models import (
+    Appointment,
+    ChatMessage,
+    ChatReadMark,
+    ChatThread,
+    FileKind,
+    Guardianship,
+    PatientProfile,
+    Role,
+    StoredFile,
+    User,
+)
+from chat.window import iso, window_for
+
+PAGE_SIZE = 50
+MAX_PAGE = 200
+
+
+class ChatRefused(Exception):
+    """A send or request the server turns down; `code` is the reason in the realtime contract."""
+
+    def __init__(self, code: str):
+        super().__init__(code)
+        self.code = code
+
+
+# --- Threads ---
+
+
+def find_thread(patient_id: int, doctor_id: int) -> ChatThread | None:
+    """The pair's thread if they have written or opened one."""
+    return db.session.scalar(sa.select(ChatThread).filter_by(patient_id=patient_id, doctor_id=doctor_id))
+
+
+def thread_for(appointment: Appointment) -> ChatThread:
+    """The appointment's patient–doctor thread, created on first use."""
+    thread = find_thread(appointment.patient_id, appointment.doctor_id)
+    if thread is not None:
+        return thread
+    db.session.add(ChatThread(patient_id=appointment.patient_id, doctor_id=appointment.doctor_id))
+    try:
+        db.session.commit()
+    except IntegrityError:
+        # Both sides opened the chat at the same moment: the other process created it first.
+        db.session.rollback()
+    return find_thread(appointment.patient_id, appointment.doctor_id)
+
+
+def participants(thread: ChatThread) -> list[User]:
+    """Everyone who reads this thread: the doctor, the patient's own account and their active guardians."""
+    guardians = db.session.scalars(
+        sa.select(User)
+        .join(Guardianship, Guardianship.guardian_id == User.id)
+        .where(Guardianship.patient_id == thread.patient_id, Guardianship.active.is_(True))
+    ).all()
+    people = [thread.doctor, *guardians]
+    if thread.patient.user is not None:
+        people.append(thread.patient.user)
+    return list({person.id: person for person in people}.values())
+
+
+# --- Messages ---
+
+
+def _messages(thread: ChatThread, *conditions, newest_first: bool = False, limit: int = PAGE_SIZE) -> list[ChatMessage]:
+    """Messages of a thread in order, with author and file loaded for the payload."""
+    order = ChatMessage.id.desc() if newest_first else ChatMessage.id
+    rows = db.session.scalars(
+        sa.select(ChatMessage)
+        .options(
+            joinedload(ChatMessage.author).joinedload(User.patient_profile),
+            joinedload(ChatMessage.author).joinedload(User.specialist_profile),
+            joinedload(ChatMessage.file),
+        )
+        .where(ChatMessage.thread_id == thread.id, *conditions)
+        .order_by(order)
+        .limit(limit)
+    ).all()
+    return list(reversed(rows)) if newest_first else list(rows)
+
+
+def _message_key(thread: ChatThread, public_id) -> int:
+    """The ordering key of a message of this thread named by its public id; refused if it is not one."""
+    try:
+        wanted = uuid.UUID(str(public_id))
+    except ValueError:
+        raise ChatRefused("bad_request") from None
+    key = db.session.scalar(sa.select(ChatMessage.id).filter_by(public_id=wanted, thread_id=thread.id))
+    if key is None:
+        raise ChatRefused("not_found")
+    return key
+
+
+def latest(thread: ChatThread, limit: int = PAGE_SIZE) -> list[ChatMessage]:
+    """The newest messages, oldest first."""
+    return _messages(thread, newest_first=True, limit=limit)
+
+
+def older(thread: ChatThread, before, limit: int = PAGE_SIZE) -> list[ChatMessage]:
+    """The page of messages just before `before` (a message id), oldest first."""
+    key = _message_key(thread, before)
+    return _messages(thread, ChatMessage.id < key, newest_first=True, limit=_clamp(limit))
+
+
+def newer(thread: ChatThread, after, limit: int = MAX_PAGE) -> list[ChatMessage]:
+    """Everything after `after` (a message id), in order: what a reconnecting client missed."""
+    if after in (None, ""):
+        return _messages(thread, limit=limit)
+    key = _message_key(thread, after)
+    return _messages(thread, ChatMessage.id > key, limit=limit)
+
+
+def _clamp(limit) -> int:
+    """A page size within 1..MAX_PAGE, defaulting when it is not a number."""
+    if isinstance(limit, bool) or not isinstance(limit, int):
+        return PAGE_SIZE
+    return max(1, min(limit, MAX_PAGE))
+
+
+def _rate_limiter():
+    """The per-user send limit, counted where the login throttling counts (Redis in production)."""
+    state = current_app.extensions.get("chat_rate")
+    if state is None:
+        storage = storage_from_string(current_app.config["RATELIMIT_STORAGE_URI"])
+        state = (MovingWindowRateLimiter(storage), parse(current_app.config["CHAT_SEND_LIMIT"]))
+        current_app.extensions["chat_rate"] = state
+    return state
+
+
+def _attachment(author: User, appointment: Appointment, file_id) -> StoredFile | None:
+    """The stored file a message carries: uploaded by the author for this patient's chat and not sent before."""
+    if file_id in (None, ""):
+        return None
+    try:
+        wanted = uuid.UUID(str(file_id))
+    except ValueError:
+        raise ChatRefused("bad_file") from None
+    stored = db.session.scalar(sa.select(StoredFile).filter_by(public_id=wanted))
+    if (
+        stored is None
+        or stored.deleted_at is not None
+        or stored.kind != FileKind.CHAT_ATTACHMENT
+        or stored.uploaded_by_id != author.id
+        or stored.patient_id != appointment.patient_id
+        or db.session.scalar(sa.select(sa.exists().where(ChatMessage.file_id == stored.id)))
+    ):
+        raise ChatRefused("bad_file")
+    return stored
+
+
+def _stored(author: User, client_id: uuid.UUID) -> ChatMessage | None:
+    """The message this author already sent under this client id."""
+    return db.session.scalar(sa.select(ChatMessage).filter_by(author_id=author.id, client_id=client_id))
+
+
+def send_message(
+    author: User, appointment: Appointment, client_id, text, file_id=None, now: datetime | None = None
+) -> tuple[ChatMessage, bool]:
+    """Store one message and return it with True, or the stored one with False when this client id was seen."""
+    try:
+        client_uuid = uuid.UUID(str(client_id))
+    except ValueError:
+        raise ChatRefused("bad_request") from None
+    if not isinstance(text, str):
+        raise ChatRefused("bad_request")
+    previous = _stored(author, client_uuid)
+    if previous is not None:
+        # A re-send after a lost acknowledgement: the message was accepted once and is answered, not stored again.
+        return previous, False
+    if not window_for(appointment).is_open(now):
+        raise ChatRefused("chat_closed")
+    text = text.strip()
+    if len(text) > current_app.config["CHAT_MAX_TEXT"]:
+        raise ChatRefused("too_long")
+    stored_file = _attachment(author, appointment, file_id)
+    if not text and stored_file is None:
+        raise ChatRefused("empty")
+    limiter, limit = _rate_limiter()
+    if not limiter.hit(limit, "chat-send", str(author.public_id)):
+        raise ChatRefused("rate_limited")
+    thread = thread_for(appointment)
+    message = ChatMessage(
+        thread=thread,
+        appointment=appointment,
+        author=author,
+        client_id=client_uuid,
+        text=text,
+        file=stored_file,
+        sent_at=now or utcnow(),
+    )
+    db.session.add(message)
+    thread.last_message_at = message.sent_at
+    try:
+        db.session.commit()
+    except IntegrityError:
+        # The same client id arrived twice at once (two connections, two processes): one row wins.
+        db.session.rollback()
+        existing = _stored(author, client_uuid)
+        if existing is None:
+            raise
+        return existing, False
+    return message, True
+
+
+# --- Reading ---
+
+
+def mark_read(reader: User, thread: ChatThread, up_to) -> int | None:
+    """Record that the reader has seen the thread up to a message; returns the new mark, or None if not moved."""
+    key = _message_key(thread, up_to)
+    mark = db.session.get(ChatReadMark, (thread.id, reader.id))
+    if mark is None:
+        mark = ChatReadMark(thread_id=thread.id, user_id=reader.id, last_read_id=0)
+        db.session.add(mark)
+    if key <= mark.last_read_id:
+        db.session.rollback()
+        return None
+    # Marks only move forward: an old tab reporting an old message must not make read messages unread again.
+    mark.last_read_id = key
+    try:
+        db.session.commit()
+    except IntegrityError:
+        db.session.rollback()
+        return mark_read(reader, thread, up_to)
+    return key
+
+
+def visible_threads(user: User):
+    """A condition selecting the threads a user takes part in."""
+    if user.role == Role.DOCTOR:
+        return ChatThread.doctor_id == user.id
+    if user.role != Role.PATIENT:
+        return sa.false()
+    dependants = sa.select(Guardianship.patient_id).where(
+        Guardianship.guardian_id == user.id, Guardianship.active.is_(True)
+    )
+    own = sa.select(PatientProfile.id).where(PatientProfile.user_id == user.id)
+    return ChatThread.patient_id.in_(own.union(dependants))
+
+
+def unread_by_thread(user: User) -> dict[str, int]:
+    """Unread messages per thread (public id) for this reader; threads with none are left out."""
+    if user.role not in (Role.DOCTOR, Role.PATIENT):
+        return {}
+    rows = db.session.execute(
+        sa.select(ChatThread.public_id, sa.func.count(ChatMessage.id))
+        .join(ChatMessage, ChatMessage.thread_id == ChatThread.id)
+        .outerjoin(ChatReadMark, (ChatReadMark.thread_id == ChatThread.id) & (ChatReadMark.user_id == user.id))
+        .where(
+            visible_threads(user),
+            ChatMessage.author_id != user.id,
+            ChatMessage.id > sa.func.coalesce(ChatReadMark.last_read_id, 0),
+        )
+        .group_by(ChatThread.public_id)
+    ).all()
+    return {str(public_id): count for public_id, count in rows}
+
+
+def unread_summary(user: User) -> dict:
+    """What the `unread` event carries: the total and the count per thread."""
+    threads = unread_by_thread(user)
+    return {"total": sum(threads.values()), "threads": threads}
+
+
+# --- The wire format (docs/realtime.md) ---
+
+
+def author_payload(author: User, thread: ChatThread) -> dict:
+    """Who wrote a message; a guardian is named as acting for the patient."""
+    role = author.role.value
+    payload = {"id": str(author.public_id), "name": author.display_name, "role": role}
+    if author.role == Role.PATIENT and author.id != thread.patient.user_id:
+        payload["role"] = "guardian"
+        payload["on_behalf_of"] = thread.patient.full_name
+    return payload
+
+
+def message_payload(message: ChatMessage, thread: ChatThread, appointment_ids: dict[int, str]) -> dict:
+    """One message as clients receive it."""
+    payload = {
+        "id": str(message.public_id),
+        "thread": str(thread.public_id),
+        "appointment": appointment_ids.get(message.appointment_id) or str(message.appointment.public_id),
+        "client_id": str(message.client_id),
+        "author": author_payload(message.author, thread),
+        "text": message.text,
+        "sent_at": iso(message.sent_at),
+    }
+    if message.file is not None:
+        payload["file"] = {
+            "id": str(message.file.public_id),
+            "name": message.file.original_name,
+            "content_type": message.file.content_type,
+            "size": message.file.size,
+        }
+    return payload
+
+
+def pair_appointments(thread: ChatThread) -> list[Appointment]:
+    """All appointments of the thread's pair, oldest first: the markers in the shared history."""
+    return db.session.scalars(
+        sa.select(Appointment)
+        .options(joinedload(Appointment.service))
+        .where(Appointment.patient_id == thread.patient_id, Appointment.doctor_id == thread.doctor_id)
+        .order_by(Appointment.starts_at)
+    ).all()
+
+
+def payloads(messages: list[ChatMessage], thread: ChatThread, appointments: list[Appointment]) -> list[dict]:
+    """Several messages as clients receive them."""
+    ids = {appointment.id: str(appointment.public_id) for appointment in appointments}
+    return [message_payload(message, thread, ids) for message in messages]

@@ -1,0 +1,75 @@
+"""The chat window: when an appointment's chat is open for writing, and how the doctor extends it."""
+
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+
+from flask import current_app
+
+from app.database import utcnow
+from app.extensions import db
+from app.models import Appointment, AppointmentStatus
+
+
+class ExtensionRefused(ValueError):
+    """The extension asked for is not allowed; `code` is the reason sent to clients."""
+
+    def __init__(self, code: str):
+        super().__init__(code)
+        self.code = code
+
+
+@dataclass(frozen=True)
+class ChatWindow:
+    """Opening and closing time of one appointment's chat; a cancelled appointment's chat never opens."""
+
+    opens_at: datetime
+    closes_at: datetime
+    cancelled: bool
+
+    def is_open(self, now: datetime | None = None) -> bool:
+        """Writing is allowed right now."""
+        now = now or utcnow()
+        return not self.cancelled and self.opens_at <= now < self.closes_at
+
+    def not_yet_open(self, now: datetime | None = None) -> bool:
+        """The window lies ahead (the page says when it opens)."""
+        return not self.cancelled and (now or utcnow()) < self.opens_at
+
+    def as_dict(self, now: datetime | None = None) -> dict:
+        """The window as the realtime contract sends it: ISO 8601 UTC instants and whether it is open."""
+        return {
+            "opens_at": iso(self.opens_at),
+            "closes_at": iso(self.closes_at),
+            "open": self.is_open(now),
+        }
+
+
+def iso(moment: datetime) -> str:
+    """ISO 8601 in UTC with a Z and milliseconds, the one timestamp format of the realtime API."""
+    return moment.astimezone(UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z")
+
+
+def window_for(appointment: Appointment) -> ChatWindow:
+    """The chat window of an appointment under the clinic's settings and any extension by the doctor."""
+    config = current_app.config
+    opens_at = appointment.starts_at - timedelta(minutes=config["CHAT_OPENS_BEFORE"])
+    closes_at = appointment.ends_at + timedelta(minutes=config["CHAT_CLOSES_AFTER"])
+    if appointment.chat_closes_at is not None and appointment.chat_closes_at > closes_at:
+        closes_at = appointment.chat_closes_at
+    return ChatWindow(opens_at, closes_at, appointment.status == AppointmentStatus.CANCELLED)
+
+
+def extend_window(appointment: Appointment, minutes: int, now: datetime | None = None) -> ChatWindow:
+    """Move the closing time `minutes` past the later of now and the current closing time; commit and return it."""
+    now = now or utcnow()
+    if isinstance(minutes, bool) or not isinstance(minutes, int) or minutes <= 0:
+        raise ExtensionRefused("bad_request")
+    if minutes > current_app.config["CHAT_MAX_EXTENSION_DAYS"] * 24 * 60:
+        raise ExtensionRefused("too_long")
+    current = window_for(appointment)
+    if current.cancelled:
+        raise ExtensionRefused("cancelled")
+    # Extending a chat that has not opened yet would not make it open sooner; only its end moves.
+    appointment.chat_closes_at = max(current.closes_at, now) + timedelta(minutes=minutes)
+    db.session.commit()
+    return window_for(appointment)

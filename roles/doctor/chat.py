@@ -1,0 +1,95 @@
+"""The doctor's chats: appointments with a chat, one appointment's chat beside the patient's record, extensions."""
+
+from datetime import datetime, time, timedelta
+
+from flask import current_app, flash, redirect, render_template, url_for
+from flask_babel import gettext as _
+from flask_login import current_user
+
+from app.audit import record_access
+from app.database import utcnow
+from app.extensions import db
+from app.i18n import zone_or_default
+from app.models import Appointment, AppointmentStatus, ChatThread
+from app.permissions import can_view_file, get_chat_appointment_or_404
+from app.presentation import localtime
+from chat import service
+from chat.pages import chat_appointments, render_room, threads_by_pair
+from chat.rooms import announce_window
+from chat.window import ExtensionRefused, extend_window, window_for
+from roles.doctor import bp
+from roles.doctor.forms import ExtendChatForm
+from roles.queries import patient_files, patient_history_with
+
+# The chat list covers a month back (recently closed chats) and two weeks ahead (chats about to open).
+LIST_DAYS_BACK = 30
+LIST_DAYS_AHEAD = 14
+
+
+@bp.get("/chats")
+def chats():
+    """Appointments whose chat is open, about to open or recently closed; each opens the pair's shared history."""
+    now = utcnow()
+    appointments = chat_appointments(
+        (Appointment.doctor_id == current_user.id)
+        & (Appointment.status != AppointmentStatus.CANCELLED)
+        & (Appointment.starts_at >= now - timedelta(days=LIST_DAYS_BACK))
+        & (Appointment.starts_at <= now + timedelta(days=LIST_DAYS_AHEAD))
+    )
+    threads = threads_by_pair(ChatThread.doctor_id == current_user.id)
+    rows = [(a, window_for(a), threads.get((a.patient_id, a.doctor_id))) for a in appointments]
+    # Open chats first, then the ones about to open, then the closed; each group by start time.
+    rows.sort(key=lambda row: (not row[1].is_open(now), not row[1].not_yet_open(now), abs(row[0].starts_at - now)))
+    return render_template("doctor/chats.html", rows=rows, unread=service.unread_by_thread(current_user), now=now)
+
+
+@bp.get("/appointments/<appointment_id>/chat")
+def chat(appointment_id):
+    """The chat of one of the doctor's appointments, with the questionnaire, earlier visits and files beside it."""
+    appointment = get_chat_appointment_or_404(appointment_id, current_user)
+    history = db.session.scalars(patient_history_with(current_user.id, appointment.patient_id, appointment.id)).all()
+    files = [
+        f for f in db.session.scalars(patient_files(appointment.patient_id)).all() if can_view_file(current_user, f)
+    ]
+    return render_room(appointment, "doctor/chat.html", history=history, files=files, extend_form=ExtendChatForm())
+
+
+@bp.post("/appointments/<appointment_id>/chat/extend")
+def extend_chat(appointment_id):
+    """Keep the chat open longer (+1 hour, +1 day, +1 week or until a date); everyone in it sees the new time."""
+    appointment = get_chat_appointment_or_404(appointment_id, current_user)
+    form = ExtendChatForm()
+    back = redirect(url_for("doctor.chat", appointment_id=appointment.public_id))
+    if not form.validate_on_submit():
+        for errors in form.errors.values():
+            for error in errors:
+                flash(error, "danger")
+        return back
+    now = utcnow()
+    minutes = form.minutes.data
+    if form.until.data is not None:
+        # Until the end of that day in the doctor's own timezone.
+        zone = zone_or_default(current_user.timezone)
+        end = datetime.combine(form.until.data + timedelta(days=1), time(0), tzinfo=zone)
+        minutes = int((end - max(window_for(appointment).closes_at, now)).total_seconds() // 60)
+        if minutes <= 0:
+            flash(_("The chat is already open until after that date."), "warning")
+            return back
+    try:
+        window = extend_window(appointment, minutes, now)
+    except ExtensionRefused as refusal:
+        flash(_extension_refusal(refusal.code), "danger")
+        return back
+    record_access("extend_chat", appointment, appointment.patient)
+    announce_window(appointment, window)
+    flash(_("The chat is now open until %(when)s.", when=localtime(window.closes_at)), "success")
+    return back
+
+
+def _extension_refusal(code: str) -> str:
+    """Why an extension was refused, in words."""
+    if code == "cancelled":
+        return _("The appointment was cancelled; its chat cannot be extended.")
+    if code == "too_long":
+        return _("An extension can be at most %(days)s days.", days=current_app.config["CHAT_MAX_EXTENSION_DAYS"])
+    return _("Choose how long to extend the chat.")

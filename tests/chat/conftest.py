@@ -1,0 +1,66 @@
+"""Chat fixtures: signed-in Socket.IO test clients sharing the HTTP session, and an appointment in its window."""
+
+import uuid
+from datetime import UTC, datetime, timedelta
+
+import pytest
+
+from app.extensions import socketio
+from app.models import Role
+from tests import factories
+
+
+@pytest.fixture
+def app_config(app_config):
+    """A send limit far above what the tests send; the rate-limit test sets its own."""
+    return {**app_config, "CHAT_SEND_LIMIT": "1000 per minute"}
+
+
+@pytest.fixture
+def connect(app):
+    """Sign a user in through the real form and open a /chat connection on the same session."""
+
+    def _connect(user):
+        http = app.test_client()
+        response = http.sign_in(user.email)
+        assert response.status_code == 302
+        # Each event runs in its own app context, as in production (the fixture's context would share `g`).
+        with app.app_context():
+            sock = socketio.test_client(app, namespace="/chat", flask_test_client=http)
+        assert sock.is_connected("/chat")
+        sock.http = http
+        sock.fresh_context = app.app_context
+        return sock
+
+    return _connect
+
+
+@pytest.fixture
+def pair(app):
+    """A doctor, a patient with an account and an appointment an hour from now: its chat is open."""
+    doctor = factories.doctor()
+    patient_user = factories.user(Role.PATIENT)
+    appointment = factories.appointment(patient_user.patient_profile, doctor, datetime.now(UTC) + timedelta(hours=1))
+    return doctor, patient_user, appointment
+
+
+def ask(sock, event: str, **data) -> dict:
+    """Emit an event on /chat and return the server's acknowledgement."""
+    with sock.fresh_context():
+        return sock.emit(event, data, namespace="/chat", callback=True)
+
+
+def send(sock, appointment, text: str = "Hello", **extra) -> dict:
+    """Send a message with a fresh client id; returns the acknowledgement."""
+    payload = {"appointment": str(appointment.public_id), "client_id": str(uuid.uuid4()), "text": text, **extra}
+    return ask(sock, "send", **payload)
+
+
+def received(sock) -> dict[str, list[dict]]:
+    """The events that reached this client since the last look, by name."""
+    events: dict[str, list[dict]] = {}
+    for item in sock.get_received("/chat"):
+        args = item["args"]
+        # The test client gives a lone argument as it is, several as a list.
+        events.setdefault(item["name"], []).append(args[0] if isinstance(args, list) else args)
+    return events
