@@ -141,7 +141,7 @@ def local_download(token):
 
 
 @bp.app_template_global()
-def upload_limits_text(kind: FileKind) -> str:
+def upload_limits_text(kind: FileKind | str) -> str:
     """'PDF, JPEG up to 50 MB' for forms."""
-    policy = policy_for(kind)
+    policy = policy_for(FileKind(kind))
     return _("%(types)s, up to %(mb)s MB", types=", ".join(t.upper() for t in policy.types), mb=policy.max_mb)
