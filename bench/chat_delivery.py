@@ -359,8 +359,11 @@ def percentile(values: list[float], q: float) -> float:
     return ordered[max(0, min(len(ordered) - 1, round(q / 100 * len(ordered) + 0.5) - 1))]
 
 
-async def delivery(target: Target, rooms: list[Room], seconds: float, warmup: float, pids: dict) -> dict:
-    """N clients in N/2 rooms, one message per client per second; latency to the other member of the room."""
+async def delivery(target: Target, rooms: list[Room], seconds: float, warmup: float, pids: dict, profile) -> dict:
+    """N clients in N/2 rooms, one message per client per second; latency to the other member of the room.
+
+    `profile(seconds)` is called when measuring starts (to sample the servers) and returns what to wait for.
+    """
     errors = Errors()
     plan, room_of, peer = [], [], []
     for n, room in enumerate(rooms):
@@ -434,11 +437,14 @@ async def delivery(target: Target, rooms: list[Room], seconds: float, warmup: fl
     lag_task = asyncio.create_task(loop_lag(end, lags))
     cpu_before = {name: cpu_seconds(p()) for name, p in pids.items()}
     wall_before = time.perf_counter()
+    profilers = profile(seconds)
     await asyncio.gather(*senders)
     await asyncio.sleep(max(0.0, end - loop.time()))
     wall = time.perf_counter() - wall_before
     cpu = {name: (cpu_seconds(p()) - cpu_before[name]) / wall * 100 for name, p in pids.items()}
     await lag_task
+    for profiler in profilers:
+        await asyncio.to_thread(profiler.wait)
     # Let the last messages arrive (up to 10 s), then count what never did.
     deadline = time.perf_counter() + 10
     while time.perf_counter() < deadline and any(r.received is None for r in sent.values() if r.measured):
@@ -516,6 +522,24 @@ def raise_open_files(needed: int) -> None:
         resource.setrlimit(resource.RLIMIT_NOFILE, (min(needed, hard), hard))
 
 
+def sample(py_spy: Path | None, servers: list[Gunicorn], name: str, logs: Path):
+    """A `profile` for delivery(): py-spy samples each worker for the measured seconds (collapsed stacks)."""
+
+    def start(seconds: float) -> list[subprocess.Popen]:
+        if py_spy is None:
+            return []
+        argv = [str(py_spy), "record", "--gil", "--format", "raw", "--nonblocking", "--duration", str(int(seconds))]
+        profilers = []
+        for label, server in zip("AB", servers, strict=True):
+            for pid in server.worker_pids():
+                output = logs / f"{name}-{label}.collapsed"
+                command = [*argv, "--pid", str(pid), "--output", str(output)]
+                profilers.append(subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL))
+        return profilers
+
+    return start
+
+
 def run_target(target: Target, servers: list[Gunicorn], extra_pids, rooms, args) -> dict:
     """Start the two processes, run both phases, stop them."""
     try:
@@ -528,7 +552,8 @@ def run_target(target: Target, servers: list[Gunicorn], extra_pids, rooms, args)
             **extra_pids,
             "load generator": lambda: [os.getpid()],
         }
-        result = asyncio.run(delivery(target, rooms[: args.clients // 2], args.seconds, args.warmup, pids))
+        profile = sample(args.py_spy, servers, target.name, args.logs)
+        result = asyncio.run(delivery(target, rooms[: args.clients // 2], args.seconds, args.warmup, pids, profile))
         result["hold"] = asyncio.run(hold(target, rooms, args.hold, args.hold_seconds)) if args.hold else None
         return result
     finally:
@@ -583,7 +608,8 @@ def main() -> int:
     )
     parser.add_argument("--hold-seconds", type=float, default=30)
     parser.add_argument("--only", choices=["relay", "app"], help="measure one server only")
-    parser.add_argument("--logs", type=Path, help="keep the gunicorn logs in this directory")
+    parser.add_argument("--logs", type=Path, help="keep the gunicorn logs (and profiles) in this directory")
+    parser.add_argument("--py-spy", type=Path, help="py-spy executable: sample the workers while measuring")
     args = parser.parse_args()
     if args.clients < 2 or args.clients % 2:
         parser.error("--clients must be an even number >= 2")
@@ -591,7 +617,7 @@ def main() -> int:
     threads = per_process + 50  # one thread per websocket in the threading mode, and some to spare
     raise_open_files(4 * (args.clients + 2 * args.hold) + 1024)
 
-    logs = args.logs or Path(tempfile.mkdtemp(prefix="bench-chat-"))
+    logs = args.logs = args.logs or Path(tempfile.mkdtemp(prefix="bench-chat-"))
     logs.mkdir(parents=True, exist_ok=True)
     redis_server = RedisServer().start()
     postgres = None
