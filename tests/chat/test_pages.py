@@ -182,3 +182,17 @@ def test_chat_files_are_refused_for_strangers_and_closed_chats(connect, pair, db
     assert "closed" in refused.json["error"]
     assert db.session.scalar(sa.select(sa.func.count(StoredFile.id))) == 0
     assert db.session.scalar(sa.select(sa.func.count(ChatMessage.id))) == 0
+
+
+def test_calendars_and_appointment_pages_link_to_the_chat(app, client, pair):
+    """The doctor's day and week, the doctor's appointment page and the patient's cabinet open the chat."""
+    doctor, patient_user, appointment = pair
+    chat_url = f"/doctor/appointments/{appointment.public_id}/chat"
+    client.sign_in(doctor.email)
+    day = appointment.starts_at.astimezone(UTC).date().isoformat()
+    assert chat_url in client.get(f"/doctor/?date={day}").get_data(as_text=True)
+    assert chat_url in client.get(f"/doctor/week?date={day}").get_data(as_text=True)
+    assert chat_url in client.get(f"/doctor/appointments/{appointment.public_id}").get_data(as_text=True)
+    patient_http = app.test_client()
+    patient_http.sign_in(patient_user.email)
+    assert f"/patient/appointments/{appointment.public_id}/chat" in patient_http.get("/patient/").get_data(as_text=True)
