@@ -2,6 +2,7 @@
 
 import io
 from datetime import UTC, datetime, timedelta
+from zoneinfo import ZoneInfo
 
 import sqlalchemy as sa
 
@@ -189,7 +190,8 @@ def test_calendars_and_appointment_pages_link_to_the_chat(app, client, pair):
     doctor, patient_user, appointment = pair
     chat_url = f"/doctor/appointments/{appointment.public_id}/chat"
     client.sign_in(doctor.email)
-    day = appointment.starts_at.astimezone(UTC).date().isoformat()
+    # The doctor's own local day (factories make doctors in Europe/Moscow).
+    day = appointment.starts_at.astimezone(ZoneInfo(doctor.timezone)).date().isoformat()
     assert chat_url in client.get(f"/doctor/?date={day}").get_data(as_text=True)
     assert chat_url in client.get(f"/doctor/week?date={day}").get_data(as_text=True)
     assert chat_url in client.get(f"/doctor/appointments/{appointment.public_id}").get_data(as_text=True)
