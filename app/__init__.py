@@ -2,6 +2,7 @@
 
 import uuid
 from pathlib import Path
+from urllib.parse import urlsplit
 
 import sqlalchemy as sa
 from flask import Flask
@@ -27,6 +28,20 @@ CONTENT_SECURITY_POLICY = {
     "form-action": "'self'",
     "frame-ancestors": "'none'",
 }
+
+
+def content_security_policy(config) -> dict:
+    """The policy above, plus the clinic's own S3 server for images and PDFs opened through presigned links."""
+    policy = {
+        name: list(value) if isinstance(value, list) else value for name, value in CONTENT_SECURITY_POLICY.items()
+    }
+    if config["STORAGE_BACKEND"] == "s3":
+        parts = urlsplit(config["S3_PUBLIC_ENDPOINT_URL"] or config["S3_ENDPOINT_URL"])
+        if parts.scheme and parts.netloc:
+            origin = f"{parts.scheme}://{parts.netloc}"
+            policy["img-src"] = [*policy["img-src"], origin]
+            policy["media-src"] = [*policy["media-src"], origin]
+    return policy
 
 
 def create_app(config: dict | None = None) -> Flask:
@@ -79,7 +94,7 @@ def register_extensions(app: Flask) -> None:
         force_https=False,  # TLS ends at nginx; redirects there.
         session_cookie_secure=app.config["SESSION_COOKIE_SECURE"],
         session_cookie_http_only=True,
-        content_security_policy=CONTENT_SECURITY_POLICY,
+        content_security_policy=content_security_policy(app.config),
         frame_options="DENY",
         referrer_policy="same-origin",
     )

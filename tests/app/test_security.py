@@ -7,7 +7,7 @@ import stat
 import pytest
 
 from app import config as app_config
-from app import create_app
+from app import content_security_policy, create_app
 from app.models import Role
 
 EXTERNAL = re.compile(r"""(?:src|href|action)\s*=\s*["']\s*(?:https?:)?//""", re.IGNORECASE)
@@ -25,6 +25,17 @@ def test_content_security_policy_forbids_inline_and_foreign_code(client):
     assert directives["default-src"] == "'self'"
     assert directives["frame-ancestors"] == "'none'"
     assert "unsafe" not in csp
+
+
+def test_images_from_the_clinics_own_s3_server_are_allowed_and_nothing_else(tmp_path):
+    """With S3 storage, chat images load from the clinic's S3 origin (presigned links); scripts still do not."""
+    config = {**app_config.from_environment(str(tmp_path)), "STORAGE_BACKEND": "s3"}
+    config["S3_ENDPOINT_URL"] = "http://10.0.0.5:7480"
+    config["S3_PUBLIC_ENDPOINT_URL"] = "https://files.clinic.example/"
+    policy = content_security_policy(config)
+    assert policy["img-src"] == ["'self'", "data:", "blob:", "https://files.clinic.example"]
+    assert policy["script-src"] == "'self'"
+    assert content_security_policy({**config, "STORAGE_BACKEND": "local"})["img-src"] == ["'self'", "data:", "blob:"]
 
 
 @pytest.mark.parametrize("role", [None, *Role])

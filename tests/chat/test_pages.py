@@ -198,3 +198,17 @@ def test_calendars_and_appointment_pages_link_to_the_chat(app, client, pair):
     patient_http = app.test_client()
     patient_http.sign_in(patient_user.email)
     assert f"/patient/appointments/{appointment.public_id}/chat" in patient_http.get("/patient/").get_data(as_text=True)
+
+
+def test_files_patients_send_in_chat_reach_the_methodologist_queue(app, connect, pair):
+    """A patient's chat PDF appears in the methodologist's queue; the doctor's chat file does not."""
+    doctor, patient_user, appointment = pair
+    assert _upload(connect(patient_user).http, appointment, name="from-patient.pdf").status_code == 201
+    assert _upload(connect(doctor).http, appointment, name="from-doctor.pdf").status_code == 201
+    methodologist = app.test_client()
+    methodologist.sign_in(factories.user(factories.Role.METHODOLOGIST).email)
+
+    queue = methodologist.get("/methodologist/").get_data(as_text=True)
+
+    assert "from-patient.pdf" in queue
+    assert "from-doctor.pdf" not in queue
