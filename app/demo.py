@@ -1,6 +1,7 @@
 """A believable demo clinic, created idempotently by `flask seed-demo`."""
 
 import random
+import uuid
 from datetime import UTC, date, datetime, time, timedelta
 from decimal import Decimal
 from zoneinfo import ZoneInfo
@@ -12,6 +13,8 @@ from app.models import (
     ACTIVE_STATUSES,
     Appointment,
     AppointmentStatus,
+    ChatMessage,
+    ChatThread,
     Guardianship,
     PatientProfile,
     Role,
@@ -312,6 +315,7 @@ def seed(now: datetime | None = None) -> dict[str, int]:
     if db.session.scalar(sa.select(sa.func.count(Appointment.id))) == 0:
         _history(now, doctors, [*patients, child], services, staff["reception@demo.clinic"])
     _newcomer_appointments(now, doctors[0], patients[0], services["endo-first"], services["endo-follow"])
+    _newcomer_chat(now, doctors[0], patients[0])
     db.session.commit()
     return counts()
 
@@ -508,6 +512,36 @@ def _newcomer_appointments(now, doctor: User, patient: PatientProfile, first: Se
     week_from, week_to = now + timedelta(days=6), now + timedelta(days=8)
     if not _has_active(doctor, patient, now + timedelta(days=5), now + timedelta(days=9)):
         _book_first_free(doctor, patient, follow, week_from, week_to)
+
+
+def _newcomer_chat(now, doctor: User, patient: PatientProfile) -> None:
+    """A short exchange in the newcomer's chat with doctor@demo.clinic, so the chat pages show something."""
+    if db.session.scalar(sa.select(ChatThread.id).filter_by(patient_id=patient.id, doctor_id=doctor.id)):
+        return
+    appointment = db.session.scalar(
+        sa.select(Appointment)
+        .where(Appointment.doctor_id == doctor.id, Appointment.patient_id == patient.id, Appointment.starts_at > now)
+        .order_by(Appointment.starts_at)
+    )
+    if appointment is None:
+        return
+    thread = ChatThread(patient_id=patient.id, doctor_id=doctor.id, last_message_at=now)
+    lines = [
+        (doctor, "Good afternoon! Before we talk, please send your latest blood test, if you have one."),
+        (patient.user, "Hello! I will attach it here shortly."),
+    ]
+    for minutes_ago, (author, text) in zip((20, 5), lines, strict=True):
+        db.session.add(
+            ChatMessage(
+                thread=thread,
+                appointment=appointment,
+                author=author,
+                client_id=uuid.uuid4(),
+                text=text,
+                sent_at=now - timedelta(minutes=minutes_ago),
+            )
+        )
+    db.session.flush()
 
 
 def _has_active(doctor: User, patient: PatientProfile, start: datetime, end: datetime) -> bool:
