@@ -187,6 +187,10 @@ class Browsers:
 
 
 @pytest.fixture
-def browsers(new_context, live_server) -> Browsers:
-    """Open signed-in pages on the live server: `page = browsers.sign_in(user)`; contexts close after the test."""
+def browsers(live_server, new_context) -> Browsers:
+    """Open signed-in pages on the live server: `page = browsers.sign_in(user)`.
+
+    The server is requested first so it stops last: contexts close their sockets before gunicorn shuts down,
+    rather than holding it for its graceful timeout.
+    """
     return Browsers(new_context, live_server.url)
