@@ -125,6 +125,16 @@ def cpu_seconds(pids: list[int]) -> float:
     return total
 
 
+def tree_cpu_seconds(pid: int) -> float:
+    """CPU time of a process, its live children and its exited ones (PostgreSQL's backends come and go)."""
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    except OSError:
+        return 0.0
+    own = sum(int(f) for f in fields[11:15]) / CLOCK_TICK  # utime, stime, cutime, cstime
+    return own + cpu_seconds(children_of(pid))
+
+
 def children_of(pid: int) -> list[int]:
     """Direct children of a process (PostgreSQL's backends are the postmaster's)."""
     try:
@@ -351,6 +361,7 @@ class Sent:
     receiver: int
     measured: bool
     received: float | None = None
+    acked: float | None = None
 
 
 def percentile(values: list[float], q: float) -> float:
@@ -359,10 +370,10 @@ def percentile(values: list[float], q: float) -> float:
     return ordered[max(0, min(len(ordered) - 1, round(q / 100 * len(ordered) + 0.5) - 1))]
 
 
-async def delivery(target: Target, rooms: list[Room], seconds: float, warmup: float, pids: dict, profile) -> dict:
+async def delivery(target: Target, rooms: list[Room], seconds: float, warmup: float, meters: dict, profile) -> dict:
     """N clients in N/2 rooms, one message per client per second; latency to the other member of the room.
 
-    `profile(seconds)` is called when measuring starts (to sample the servers) and returns what to wait for.
+    `meters` name functions returning CPU seconds used so far. `profile(seconds)` is called when measuring starts (to sample the servers) and returns what to wait for.
     """
     errors = Errors()
     plan, room_of, peer = [], [], []
@@ -399,12 +410,10 @@ async def delivery(target: Target, rooms: list[Room], seconds: float, warmup: fl
             client.on("message", receiver(i), namespace=NAMESPACE)
             client.on("disconnect", on_disconnect(i), namespace=NAMESPACE)
 
-    acks = {"ok": 0}
-
     def on_ack(client_id: str):
         def handler(ack=None) -> None:
             if isinstance(ack, dict) and ack.get("ok"):
-                acks["ok"] += 1
+                sent[client_id].acked = time.perf_counter()
             else:
                 errors.add("ack", f"{client_id}: {repr(ack)[:200]}")
 
@@ -435,13 +444,13 @@ async def delivery(target: Target, rooms: list[Room], seconds: float, warmup: fl
     await asyncio.sleep(max(0.0, measure_from - loop.time()))
     lags: list[float] = []
     lag_task = asyncio.create_task(loop_lag(end, lags))
-    cpu_before = {name: cpu_seconds(p()) for name, p in pids.items()}
+    cpu_before = {name: meter() for name, meter in meters.items()}
     wall_before = time.perf_counter()
     profilers = profile(seconds)
     await asyncio.gather(*senders)
     await asyncio.sleep(max(0.0, end - loop.time()))
     wall = time.perf_counter() - wall_before
-    cpu = {name: (cpu_seconds(p()) - cpu_before[name]) / wall * 100 for name, p in pids.items()}
+    cpu = {name: (meter() - cpu_before[name]) / wall * 100 for name, meter in meters.items()}
     await lag_task
     for profiler in profilers:
         await asyncio.to_thread(profiler.wait)
@@ -454,6 +463,7 @@ async def delivery(target: Target, rooms: list[Room], seconds: float, warmup: fl
 
     measured = [r for r in sent.values() if r.measured]
     latencies = [(r.received - r.at) * 1000 for r in measured if r.received is not None]
+    ack_latencies = [(r.acked - r.at) * 1000 for r in measured if r.acked is not None]
     for r in measured:
         if r.received is None:
             errors.add("lost", "a message never reached the other member")
@@ -468,6 +478,8 @@ async def delivery(target: Target, rooms: list[Room], seconds: float, warmup: fl
         "p50": statistics.median(latencies) if latencies else float("nan"),
         "p99": percentile(latencies, 99) if latencies else float("nan"),
         "max": max(latencies) if latencies else float("nan"),
+        "ack_p50": statistics.median(ack_latencies) if ack_latencies else float("nan"),
+        "ack_p99": percentile(ack_latencies, 99) if ack_latencies else float("nan"),
         "rate": in_window / wall,
         "errors": errors,
         "cpu": cpu,
@@ -522,17 +534,22 @@ def raise_open_files(needed: int) -> None:
         resource.setrlimit(resource.RLIMIT_NOFILE, (min(needed, hard), hard))
 
 
-def sample(py_spy: Path | None, servers: list[Gunicorn], name: str, logs: Path):
-    """A `profile` for delivery(): py-spy samples each worker for the measured seconds (collapsed stacks)."""
+def sample(py_spy: Path | None, mode: str, servers: list[Gunicorn], name: str, logs: Path):
+    """A `profile` for delivery(): py-spy samples each worker for the measured seconds (collapsed stacks).
+
+    Mode "gil" samples only the thread holding the GIL (where a process's one core of Python goes); "wall"
+    samples every thread, waiting ones included (where a handler's time goes).
+    """
 
     def start(seconds: float) -> list[subprocess.Popen]:
         if py_spy is None:
             return []
-        argv = [str(py_spy), "record", "--gil", "--format", "raw", "--nonblocking", "--duration", str(int(seconds))]
+        argv = [str(py_spy), "record", "--gil" if mode == "gil" else "--idle", "--format", "raw", "--nonblocking"]
+        argv += ["--duration", str(int(seconds))]
         profilers = []
         for label, server in zip("AB", servers, strict=True):
             for pid in server.worker_pids():
-                output = logs / f"{name}-{label}.collapsed"
+                output = logs / f"{name}-{label}-{mode}.collapsed"
                 command = [*argv, "--pid", str(pid), "--output", str(output)]
                 profilers.append(subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL))
         return profilers
@@ -540,20 +557,20 @@ def sample(py_spy: Path | None, servers: list[Gunicorn], name: str, logs: Path):
     return start
 
 
-def run_target(target: Target, servers: list[Gunicorn], extra_pids, rooms, args) -> dict:
+def run_target(target: Target, servers: list[Gunicorn], service_meters: dict, rooms, args) -> dict:
     """Start the two processes, run both phases, stop them."""
     try:
         for server in servers:
             server.start()
         target.urls = [s.url for s in servers]
-        pids = {
-            "process A": servers[0].worker_pids,
-            "process B": servers[1].worker_pids,
-            **extra_pids,
-            "load generator": lambda: [os.getpid()],
+        meters = {
+            "process A": lambda: cpu_seconds(servers[0].worker_pids()),
+            "process B": lambda: cpu_seconds(servers[1].worker_pids()),
+            **service_meters,
+            "load generator": lambda: cpu_seconds([os.getpid()]),
         }
-        profile = sample(args.py_spy, servers, target.name, args.logs)
-        result = asyncio.run(delivery(target, rooms[: args.clients // 2], args.seconds, args.warmup, pids, profile))
+        profile = sample(args.py_spy, args.py_spy_mode, servers, target.name, args.logs)
+        result = asyncio.run(delivery(target, rooms[: args.clients // 2], args.seconds, args.warmup, meters, profile))
         result["hold"] = asyncio.run(hold(target, rooms, args.hold, args.hold_seconds)) if args.hold else None
         return result
     finally:
@@ -561,20 +578,24 @@ def run_target(target: Target, servers: list[Gunicorn], extra_pids, rooms, args)
             server.stop()
 
 
-def report(results: dict[str, dict], args) -> None:
+def report(results: dict[str, dict], args, load: list[float]) -> None:
     """Print the tables."""
     print(f"\n### Chat delivery ({time.strftime('%Y-%m-%d')}, {os.cpu_count()} cores)\n")
+    print(
+        f"Load average (1 min) before the run {load[0]:.1f}, after {load[1]:.1f}: other work on the machine shows here.\n"
+    )
     command = f".venv/bin/python -m bench.chat_delivery --clients {args.clients} --seconds {args.seconds:g}"
     command += f" --hold {args.hold} --hold-seconds {args.hold_seconds:g}"
     print(f"Command: `{command}`\n")
-    print("| server | clients | rooms | sent | delivered | p50 (ms) | p99 (ms) | max (ms) | msg/s | errors |"
-          " p99 / baseline p99 |")  # fmt: skip
-    print("|---|---|---|---|---|---|---|---|---|---|---|")
+    print("| server | clients | rooms | sent | delivered | p50 (ms) | p99 (ms) | max (ms) | ack p50 / p99 (ms) | msg/s |"
+          " errors | p99 / baseline p99 |")  # fmt: skip
+    print("|---|---|---|---|---|---|---|---|---|---|---|---|")
     base = results.get("relay", {}).get("p99")
     for name, r in results.items():
         ratio = f"{r['p99'] / base:.2f}" if base else "-"
         print(f"| {name} | {r['clients']} | {r['rooms']} | {r['sent']} | {r['delivered']} | {r['p50']:.1f} |"
-              f" {r['p99']:.1f} | {r['max']:.1f} | {r['rate']:.0f} | {r['errors']} | {ratio} |")  # fmt: skip
+              f" {r['p99']:.1f} | {r['max']:.1f} | {r['ack_p50']:.1f} / {r['ack_p99']:.1f} | {r['rate']:.0f} |"
+              f" {r['errors']} | {ratio} |")  # fmt: skip
     print("\nCPU during the measured phase (% of one core; 2 cores = 200 %), load generator's event-loop lag p99:\n")
     names = list(next(iter(results.values()))["cpu"])
     print("| server | " + " | ".join(names) + " | total | loop lag p99 (ms) |")
@@ -610,6 +631,7 @@ def main() -> int:
     parser.add_argument("--only", choices=["relay", "app"], help="measure one server only")
     parser.add_argument("--logs", type=Path, help="keep the gunicorn logs (and profiles) in this directory")
     parser.add_argument("--py-spy", type=Path, help="py-spy executable: sample the workers while measuring")
+    parser.add_argument("--py-spy-mode", choices=["gil", "wall"], default="gil")
     args = parser.parse_args()
     if args.clients < 2 or args.clients % 2:
         parser.error("--clients must be an even number >= 2")
@@ -617,6 +639,7 @@ def main() -> int:
     threads = per_process + 50  # one thread per websocket in the threading mode, and some to spare
     raise_open_files(4 * (args.clients + 2 * args.hold) + 1024)
 
+    load_before = os.getloadavg()[0]
     logs = args.logs = args.logs or Path(tempfile.mkdtemp(prefix="bench-chat-"))
     logs.mkdir(parents=True, exist_ok=True)
     redis_server = RedisServer().start()
@@ -634,13 +657,13 @@ def main() -> int:
         else:
             rooms = [Room(str(uuid.uuid4())) for _ in range(rooms_n)]
         base_env = {**os.environ, "REDIS_URL": redis_server.url}
-        service_pids = {
-            "Redis": lambda: [redis_server.process.pid],
-            "PostgreSQL": lambda: [postgres.process.pid, *children_of(postgres.process.pid)] if postgres else [],
+        service_meters = {
+            "Redis": lambda: cpu_seconds([redis_server.process.pid]),
+            "PostgreSQL": lambda: tree_cpu_seconds(postgres.process.pid) if postgres else 0.0,
         }
         if args.only != "app":
             relay = [Gunicorn("bench.relay_server:app", base_env, threads, logs / f"relay-{n}.log") for n in "AB"]
-            results["relay"] = run_target(Target("relay", [], False, "room"), relay, service_pids, rooms, args)
+            results["relay"] = run_target(Target("relay", [], False, "room"), relay, service_meters, rooms, args)
             print(f"relay: {results['relay']['p99']:.1f} ms p99, errors {results['relay']['errors']}", flush=True)
         if args.only != "relay":
             env = {
@@ -653,12 +676,12 @@ def main() -> int:
                 "STORAGE_LOCAL_PATH": tempfile.mkdtemp(prefix="bench-storage-"),
             }
             app = [Gunicorn("wsgi:app", env, threads, logs / f"app-{n}.log") for n in "AB"]
-            results["app"] = run_target(Target("app", [], True, "appointment"), app, service_pids, rooms, args)
+            results["app"] = run_target(Target("app", [], True, "appointment"), app, service_meters, rooms, args)
     finally:
         if postgres is not None:
             postgres.stop()
         redis_server.stop()
-    report(results, args)
+    report(results, args, [load_before, os.getloadavg()[0]])
     print(f"\ngunicorn logs: {logs}")
     return 0
 
