@@ -6,6 +6,7 @@ from urllib.parse import urlsplit
 
 import sqlalchemy as sa
 from flask import Flask
+from socketio import RedisManager
 from werkzeug.middleware.proxy_fix import ProxyFix
 
 from app import config as app_config
@@ -101,12 +102,10 @@ def register_extensions(app: Flask) -> None:
     # Importing the namespace registers it; it must happen before the first init_app builds the server.
     import chat.events  # noqa: F401
 
-    socketio.init_app(
-        app,
-        message_queue=app.config["REDIS_URL"] or None,
-        async_mode="threading",
-        manage_session=False,
-    )
+    # The queue is passed as a ready manager, not a URL: Flask-SocketIO keeps a manager built from a URL in the
+    # shared extension object, so a later app without Redis would silently inherit the earlier app's queue.
+    queue = RedisManager(app.config["REDIS_URL"], channel="flask-socketio") if app.config["REDIS_URL"] else None
+    socketio.init_app(app, client_manager=queue, async_mode="threading", manage_session=False)
 
     import storage
 
