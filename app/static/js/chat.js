@@ -28,7 +28,12 @@
     timeStyle: "short",
     timeZone: root.dataset.timezone,
   });
-  const outbox = new Map();
+  // Messages not yet acknowledged, kept in sessionStorage too: a reload while offline re-sends them (same ids).
+  const outboxKey = `chat-outbox:${appointment}`;
+  const outbox = new Map(JSON.parse(window.sessionStorage.getItem(outboxKey) || "[]"));
+  const saveOutbox = () => {
+    window.sessionStorage.setItem(outboxKey, JSON.stringify(Array.from(outbox.entries())));
+  };
   let lastReadSent = "";
 
   const newId = () => {
@@ -212,6 +217,7 @@
       }
       if (ack.ok) {
         outbox.delete(payload.client_id);
+        saveOutbox();
         append(ack.message);
         return;
       }
@@ -220,6 +226,7 @@
         return;
       }
       outbox.delete(payload.client_id);
+      saveOutbox();
       const pending = list.querySelector(`.chat-pending[data-client-id="${CSS.escape(payload.client_id)}"]`);
       if (pending) {
         pending.remove();
@@ -231,17 +238,22 @@
     });
   };
 
-  const queue = (payload, file) => {
+  const showPending = (payload) => {
     const draft = {
       client_id: payload.client_id,
       appointment,
       author: { id: me, name: "", role: "" },
       text: payload.text,
-      file: file ? { id: payload.file, name: file.name, content_type: file.type || "" } : undefined,
+      file: payload.fileName ? { id: payload.file, name: payload.fileName, content_type: payload.fileType } : undefined,
     };
     list.append(build(draft, true));
     scrollDown();
+  };
+
+  const queue = (payload) => {
+    showPending(payload);
     outbox.set(payload.client_id, payload);
+    saveOutbox();
     trySend(payload);
   };
 
@@ -279,10 +291,13 @@
         showError(error.message);
         return;
       }
+      // Kept for showing the pending message; the server ignores fields it does not know.
+      payload.fileName = file.name;
+      payload.fileType = file.type || "";
     }
     textarea.value = "";
     fileInput.value = "";
-    queue(payload, file);
+    queue(payload);
   });
 
   textarea.addEventListener("keydown", (event) => {
@@ -345,6 +360,7 @@
   });
   socket.on("window", applyWindow);
   document.addEventListener("visibilitychange", markRead);
+  outbox.forEach(showPending);
   if (socket.connected) {
     join();
   }
