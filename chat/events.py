@@ -107,6 +107,14 @@ class ChatNamespace(Namespace):
             announce_read(thread, current_user, str(data.get("up_to")))
         return {"ok": True}
 
+    def on_typing(self, data):
+        """Tell the others in the thread that this user is typing (no storage; clients show it for a few seconds)."""
+        appointment = _appointment(data)
+        thread = service.thread_for(appointment)
+        payload = {"user": str(current_user.public_id), "name": current_user.display_name}
+        emit("typing", payload, to=thread_room(thread), include_self=False)
+        return {"ok": True}
+
     def on_extend(self, data):
         """The appointment's doctor keeps the chat open longer; the room sees the new closing time."""
         appointment = _appointment(data)

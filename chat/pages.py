@@ -113,6 +113,7 @@ def chat_texts() -> dict[str, str]:
         "offline": _("No connection. Messages will be sent when it is back."),
         "guardian_of": _("guardian of %(name)s", name="{name}"),
         "read": _("Read"),
+        "typing": _("%(name)s is typing…", name="{name}"),
         "open_until": _("The chat is open until %(when)s.", when="{when}"),
         "opens_at": _("The chat opens %(when)s. Until then you can read the history.", when="{when}"),
         "closed_at": _("The chat closed %(when)s. The history stays readable.", when="{when}"),

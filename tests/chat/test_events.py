@@ -144,9 +144,10 @@ def test_outsiders_can_neither_join_nor_send_nor_read(connect, pair, db, outside
         ask(sock, "send", appointment=target, client_id=str(uuid.uuid4()), text="let me in"),
         ask(sock, "read", appointment=target, up_to=str(uuid.uuid4())),
         ask(sock, "extend", appointment=target, minutes=60),
+        ask(sock, "typing", appointment=target),
     ]
 
-    assert answers == [{"ok": False, "error": "not_found"}] * 6
+    assert answers == [{"ok": False, "error": "not_found"}] * 7
     assert "message" not in received(sock)
     assert db.session.scalar(sa.select(sa.func.count(ChatMessage.id))) == 1
 
@@ -250,3 +251,17 @@ def test_a_guardian_writes_for_a_dependant(connect, db):
 
     assert author["role"] == "guardian"
     assert author["on_behalf_of"] == child.full_name
+
+
+def test_typing_notices_reach_the_others_only(connect, pair):
+    """`typing` is relayed to the other side of the thread, not back to the typist, and stores nothing."""
+    doctor, patient_user, appointment = pair
+    doctor_sock, patient_sock = connect(doctor), connect(patient_user)
+    for sock in (doctor_sock, patient_sock):
+        ask(sock, "join", appointment=str(appointment.public_id))
+        received(sock)
+
+    assert ask(patient_sock, "typing", appointment=str(appointment.public_id)) == {"ok": True}
+
+    assert received(doctor_sock)["typing"] == [{"user": str(patient_user.public_id), "name": patient_user.display_name}]
+    assert "typing" not in received(patient_sock)

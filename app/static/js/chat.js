@@ -300,6 +300,27 @@
     queue(payload);
   });
 
+  // "typing…": at most one notice every three seconds while typing; the other side shows it for four.
+  const typingBox = document.getElementById("chat-typing");
+  let lastTyping = 0;
+  let typingTimer = null;
+  textarea.addEventListener("input", () => {
+    if (Date.now() - lastTyping > 3000 && root.dataset.ready === "1") {
+      lastTyping = Date.now();
+      socket.emit("typing", { appointment });
+    }
+  });
+  socket.on("typing", (notice) => {
+    if (notice.user === me || !typingBox) {
+      return;
+    }
+    typingBox.textContent = texts.typing.replace("{name}", notice.name);
+    window.clearTimeout(typingTimer);
+    typingTimer = window.setTimeout(() => {
+      typingBox.textContent = "";
+    }, 4000);
+  });
+
   textarea.addEventListener("keydown", (event) => {
     if (event.key === "Enter" && !event.shiftKey && !event.isComposing) {
       event.preventDefault();
