@@ -11,7 +11,6 @@ import os
 import secrets
 from collections import defaultdict
 from pathlib import Path
-from urllib.parse import urlsplit
 
 import pytest
 from playwright.sync_api import BrowserContext, Page, expect
@@ -141,9 +140,8 @@ def live_db(live_database_url, live_storage):
 
 
 def _is_error(message) -> bool:
-    """An error the page caused; the browser's own request for /favicon.ico, which the app does not serve, is not."""
-    source = message.location.get("url") or ""
-    return message.type == "error" and urlsplit(source).path != "/favicon.ico"
+    """An error the page logged (CSP violations, failed loads, exceptions)."""
+    return message.type == "error"
 
 
 def _describe(page: Page, message) -> str:

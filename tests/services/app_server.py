@@ -19,7 +19,9 @@ GUNICORN = Path(sys.executable).parent / "gunicorn"
 class AppServer:
     """One gunicorn master serving wsgi:app with the given environment; start, stop and start again."""
 
-    def __init__(self, env: dict, workers: int = 1, threads: int = 64, port: int | None = None, log: Path | None = None):
+    def __init__(
+        self, env: dict, workers: int = 1, threads: int = 64, port: int | None = None, log: Path | None = None
+    ):
         self.env = {**os.environ, **env}
         self.workers = workers
         self.threads = threads
@@ -42,6 +44,8 @@ class AppServer:
                 "--workers", str(self.workers),
                 "--threads", str(self.threads),
                 "--graceful-timeout", "5",
+                # Several servers run at once in tests and benchmarks; they must not share one control socket.
+                "--no-control-socket",
                 "wsgi:app",
             ],
             cwd=ROOT,
@@ -57,7 +61,7 @@ class AppServer:
     def _answers(self) -> bool:
         """The health check answers 200."""
         try:
-            return urllib.request.urlopen(f"{self.url}/healthz", timeout=2).status == 200
+            return urllib.request.urlopen(f"{self.url}/healthz", timeout=2).status == 200  # noqa: S310 - our http URL
         except OSError:
             return False
 
