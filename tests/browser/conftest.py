@@ -77,12 +77,9 @@ def _failed(request) -> bool:
 
 
 @pytest.fixture
-def live_database_url(postgres_server, postgres_template):
-    """A fresh PostgreSQL database cloned from the migrated template, shared by the live server and the test."""
-    name = f"clinic_browser_{os.getpid()}_{next(_counter)}"
-    postgres_server.execute(f"CREATE DATABASE {name} TEMPLATE {postgres_template}")
-    yield postgres_server.url(name)
-    postgres_server.execute(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)")
+def live_database_url(postgres_database):
+    """A fresh PostgreSQL database, shared by the live server and the test."""
+    return postgres_database
 
 
 @pytest.fixture

@@ -1,6 +1,5 @@
 """Two real server processes sharing Redis and PostgreSQL: delivery across them, and history across a restart."""
 
-import os
 import queue
 import re
 import uuid
@@ -20,12 +19,9 @@ CSRF = re.compile(r'<meta name="csrf-token" content="([^"]+)"')
 
 
 @pytest.fixture
-def shared_database(postgres_server, postgres_template):
+def shared_database(postgres_database):
     """A throwaway PostgreSQL database both servers use."""
-    name = f"clinic_processes_{os.getpid()}_{uuid.uuid4().hex[:8]}"
-    postgres_server.execute(f"CREATE DATABASE {name} TEMPLATE {postgres_template}")
-    yield postgres_server.url(name)
-    postgres_server.execute(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)")
+    return postgres_database
 
 
 @pytest.fixture
