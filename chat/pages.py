@@ -27,8 +27,8 @@ class Entry:
 
 
 def marker_label(appointment: Appointment) -> str:
-    """'Appointment 12 Nov 2026, 10:00 · Therapist consultation' in the viewer's language and timezone."""
-    return f"{format_datetime(appointment.starts_at, 'medium')} · {localized(appointment.service)}"
+    """'12.11.2026, 10:00 · Therapist consultation' in the viewer's language and timezone."""
+    return f"{format_datetime(appointment.starts_at, 'short')} · {localized(appointment.service)}"
 
 
 def history_entries(messages: list[ChatMessage], current: Appointment, peer_read_id: int) -> list[Entry]:
