@@ -14,7 +14,7 @@ from app.extensions import db
 from app.models import Appointment, ChatMessage, ChatReadMark, ChatThread, Role, User
 from app.presentation import localized
 from chat import service
-from chat.window import iso, window_for
+from chat.window import ChatWindow, iso, window_for
 
 
 @dataclass
@@ -89,6 +89,11 @@ def chat_appointments(condition, limit: int = 100) -> list[Appointment]:
         .order_by(Appointment.starts_at.desc())
         .limit(limit)
     ).all()
+
+
+def relevance(appointment: Appointment, window: ChatWindow, now) -> tuple:
+    """Sort key for chat lists: open chats first, then those about to open, then closed; nearest in time first."""
+    return (not window.is_open(now), not window.not_yet_open(now), abs(appointment.starts_at - now))
 
 
 def threads_by_pair(condition) -> dict[tuple[int, int], ChatThread]:

@@ -14,7 +14,7 @@ from app.models import Appointment, AppointmentStatus, ChatThread
 from app.permissions import can_view_file, get_chat_appointment_or_404
 from app.presentation import localtime
 from chat import service
-from chat.pages import chat_appointments, render_room, threads_by_pair
+from chat.pages import chat_appointments, relevance, render_room, threads_by_pair
 from chat.rooms import announce_window
 from chat.window import ExtensionRefused, extend_window, window_for
 from roles.doctor import bp
@@ -38,8 +38,7 @@ def chats():
     )
     threads = threads_by_pair(ChatThread.doctor_id == current_user.id)
     rows = [(a, window_for(a), threads.get((a.patient_id, a.doctor_id))) for a in appointments]
-    # Open chats first, then the ones about to open, then the closed; each group by start time.
-    rows.sort(key=lambda row: (not row[1].is_open(now), not row[1].not_yet_open(now), abs(row[0].starts_at - now)))
+    rows.sort(key=lambda row: relevance(row[0], row[1], now))
     return render_template("doctor/chats.html", rows=rows, unread=service.unread_by_thread(current_user), now=now)
 
 

@@ -1,19 +1,26 @@
 """The patient's chats: conversations grouped by doctor, and one appointment's chat."""
 
+from datetime import datetime
+
 from flask import render_template
 from flask_login import current_user
 
+from app.database import utcnow
 from app.models import Appointment, ChatThread
 from app.permissions import get_chat_appointment_or_404, represented_patients
 from chat import service
-from chat.pages import chat_appointments, render_room, threads_by_pair
+from chat.pages import chat_appointments, relevance, render_room, threads_by_pair
 from chat.window import window_for
 from roles.patient import bp
+
+# Each conversation lists its most relevant appointments; the shared history is the same from any of them.
+ROWS_PER_CONVERSATION = 3
 
 
 @bp.get("/chats")
 def chats():
-    """Conversations with each doctor, for the patient and their dependants, each listing its appointments."""
+    """Conversations with each doctor, for the patient and their dependants; open chats and recent talk first."""
+    now = utcnow()
     patient_ids = [patient.id for patient in represented_patients(current_user)]
     threads = threads_by_pair(ChatThread.patient_id.in_(patient_ids))
     conversations: dict[tuple[int, int], dict] = {}
@@ -24,9 +31,20 @@ def chats():
             {"doctor": appointment.doctor, "patient": appointment.patient, "thread": threads.get(pair), "rows": []},
         )
         conversation["rows"].append((appointment, window_for(appointment)))
-    return render_template(
-        "patient/chats.html", conversations=list(conversations.values()), unread=service.unread_by_thread(current_user)
-    )
+    for conversation in conversations.values():
+        conversation["rows"].sort(key=lambda row: relevance(row[0], row[1], now))
+        conversation["more"] = max(0, len(conversation["rows"]) - ROWS_PER_CONVERSATION)
+        conversation["rows"] = conversation["rows"][:ROWS_PER_CONVERSATION]
+    ordered = sorted(conversations.values(), key=lambda c: _conversation_order(c, now))
+    return render_template("patient/chats.html", conversations=ordered, unread=service.unread_by_thread(current_user))
+
+
+def _conversation_order(conversation: dict, now: datetime) -> tuple:
+    """Conversations with an open chat first, then by the latest message, then by the nearest appointment."""
+    first, window = conversation["rows"][0]
+    thread = conversation["thread"]
+    last_message = thread.last_message_at.timestamp() if thread and thread.last_message_at else 0
+    return (not window.is_open(now), -last_message, abs(first.starts_at - now))
 
 
 @bp.get("/appointments/<appointment_id>/chat")

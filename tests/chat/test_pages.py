@@ -212,3 +212,18 @@ def test_files_patients_send_in_chat_reach_the_methodologist_queue(app, connect,
 
     assert "from-patient.pdf" in queue
     assert "from-doctor.pdf" not in queue
+
+
+def test_the_patients_list_shows_the_open_chat_first_and_folds_the_rest(client, pair):
+    """Five appointments with one doctor: the open chat leads, two more follow, the rest is counted."""
+    doctor, patient_user, appointment = pair
+    for weeks in range(1, 5):
+        factories.appointment(patient_user.patient_profile, doctor, appointment.starts_at - timedelta(weeks=weeks))
+    client.sign_in(patient_user.email)
+
+    page = client.get("/patient/chats").get_data(as_text=True)
+
+    assert page.count('/chat">') == 3
+    first_link = page.index('/chat">')
+    assert page.rindex(str(appointment.public_id), 0, first_link) > 0
+    assert "and 2 more appointments" in page
