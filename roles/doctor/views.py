@@ -91,6 +91,7 @@ def _patient_rows():
     found = doctor_patients(
         current_user.id,
         now,
+        services,
         search=request.args.get("q", "").strip()[:100],
         upcoming=when == "upcoming",
         past=when == "past",
@@ -98,10 +99,12 @@ def _patient_rows():
         limit=PATIENT_LIST_SIZE,
     )
     doctor_tz = zone_or_default(current_user.timezone)
+    differences: dict[str | None, str] = {}  # patients share a few timezones; each difference is worked out once
     rows = []
     for patient, following, latest in found:
-        patient_tz = zone_or_default(patient.user.timezone if patient.user is not None else None)
-        rows.append((patient, following, latest, timezone_difference(patient_tz, doctor_tz, now)))
+        if patient.timezone not in differences:
+            differences[patient.timezone] = timezone_difference(zone_or_default(patient.timezone), doctor_tz, now)
+        rows.append((patient, following, latest, differences[patient.timezone]))
     return rows, services, chosen, when
 
 

