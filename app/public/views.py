@@ -1,6 +1,6 @@
 """Public pages."""
 
-from datetime import date, timedelta
+from datetime import date
 
 import sqlalchemy as sa
 from flask import abort, render_template, request
@@ -11,7 +11,7 @@ from app.extensions import db
 from app.models import Service, SpecialistProfile, Specialty, User
 from app.permissions import parse_uuid
 from app.public import bp
-from app.scheduling.slots import Rules, free_slots, load_calendars, nearest_slots
+from app.scheduling.slots import Rules, first_free_slots, nearest_slots
 
 SLOTS_ON_CARD = 6
 
@@ -64,10 +64,21 @@ def specialists():
     )
 
 
+def _listed_specialist(public_id):
+    """One listed specialist with their account and specialties, in one query (the card needs no services through
+    the specialties: it queries the active ones itself)."""
+    return (
+        sa.select(SpecialistProfile)
+        .join(User, User.id == SpecialistProfile.user_id)
+        .where(SpecialistProfile.public_id == public_id, SpecialistProfile.listed.is_(True), User.active.is_(True))
+        .options(joinedload(SpecialistProfile.user), joinedload(SpecialistProfile.specialties))
+    )
+
+
 @bp.get("/specialists/<specialist_id>")
 def specialist(specialist_id):
     """A specialist's profile with the services they provide."""
-    profile = db.session.scalar(_listed_specialists().where(SpecialistProfile.public_id == parse_uuid(specialist_id)))
+    profile = db.session.scalars(_listed_specialist(parse_uuid(specialist_id))).unique().one_or_none()
     if profile is None:
         abort(404)
     services = db.session.scalars(
@@ -75,15 +86,7 @@ def specialist(specialist_id):
         .where(Service.active.is_(True), Service.specialty_id.in_([s.id for s in profile.specialties]))
         .order_by(Service.price)
     ).all()
-    now = utcnow()
-    rules = Rules.from_config()
-    calendar = load_calendars([profile.user_id], (now - timedelta(days=1)).date(), (now + rules.horizon).date())
-    slots = {
-        service.id: free_slots(
-            profile.user, service, now, rules, limit=SLOTS_ON_CARD, calendar=calendar[profile.user_id]
-        )
-        for service in services
-    }
+    slots = first_free_slots(profile.user, services, utcnow(), Rules.from_config(), SLOTS_ON_CARD)
     return render_template(
         "public/specialist.html", profile=profile, services=services, slots=slots, year=date.today().year
     )
