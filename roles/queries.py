@@ -1,7 +1,13 @@
-"""Appointment queries shared by the cabinets, with eager loading so pages run a fixed number of queries."""
+"""Appointment queries shared by the cabinets, with eager loading so pages run a fixed number of queries.
+
+The statements the busiest pages run are built once per process with their values as parameters (`@cache`):
+building a select with eager loads and computing its cache key costs about a millisecond of CPU, as much as
+running it.
+"""
 
 import uuid
 from datetime import date, datetime
+from functools import cache, lru_cache
 from typing import NamedTuple
 
 import sqlalchemy as sa
@@ -33,23 +39,47 @@ def appointments_between(start: datetime, end: datetime, doctor_id: int | None =
     return _with_people(stmt.order_by(Appointment.starts_at, Appointment.id), doctor=doctor_id is None)
 
 
-def upcoming_for_patient(patient: PatientProfile, now: datetime):
-    """The patient's appointments not yet over and still active, soonest first."""
+@cache
+def _one_doctor_between():
+    """appointments_between for one doctor, with parameters :start, :end and :doctor_id."""
+    return appointments_between(sa.bindparam("start"), sa.bindparam("end"), doctor_id=sa.bindparam("doctor_id"))
+
+
+def doctor_day(doctor_id: int, start: datetime, end: datetime) -> list[Appointment]:
+    """One doctor's appointments starting in [start, end), in time order."""
+    params = {"start": start, "end": end, "doctor_id": doctor_id}
+    return db.session.scalars(_one_doctor_between(), params).unique().all()
+
+
+@cache
+def _upcoming_for_patient():
+    """The statement of upcoming_for_patient, with parameters :patient_id and :now."""
     stmt = sa.select(Appointment).where(
-        Appointment.patient_id == patient.id,
-        Appointment.ends_at > now,
+        Appointment.patient_id == sa.bindparam("patient_id"),
+        Appointment.ends_at > sa.bindparam("now"),
         Appointment.status.in_(ACTIVE_STATUSES),
     )
     return _with_people(stmt.order_by(Appointment.starts_at), patient=False)
 
 
-def past_for_patient(patient: PatientProfile, now: datetime, limit: int = 50):
-    """The patient's finished, cancelled or missed appointments, latest first."""
+def upcoming_for_patient(patient: PatientProfile, now: datetime) -> list[Appointment]:
+    """The patient's appointments not yet over and still active, soonest first."""
+    return db.session.scalars(_upcoming_for_patient(), {"patient_id": patient.id, "now": now}).unique().all()
+
+
+@cache
+def _past_for_patient(limit: int):
+    """The statement of past_for_patient, with parameters :patient_id and :now."""
     stmt = sa.select(Appointment).where(
-        Appointment.patient_id == patient.id,
-        sa.or_(Appointment.ends_at <= now, Appointment.status.not_in(ACTIVE_STATUSES)),
+        Appointment.patient_id == sa.bindparam("patient_id"),
+        sa.or_(Appointment.ends_at <= sa.bindparam("now"), Appointment.status.not_in(ACTIVE_STATUSES)),
     )
     return _with_people(stmt.order_by(Appointment.starts_at.desc()).limit(limit), patient=False)
+
+
+def past_for_patient(patient: PatientProfile, now: datetime, limit: int = 50) -> list[Appointment]:
+    """The patient's finished, cancelled or missed appointments, latest first."""
+    return db.session.scalars(_past_for_patient(limit), {"patient_id": patient.id, "now": now}).unique().all()
 
 
 def patient_history_with(doctor_id: int, patient_id: int, exclude_id: int, limit: int = 20):
@@ -66,7 +96,7 @@ def patient_files(patient_id: int, limit: int = 100):
     return stmt.options(joinedload(StoredFile.appointment)).order_by(StoredFile.created_at.desc()).limit(limit)
 
 
-def _first_appointment_id(doctor_id: int, *conditions, order_by):
+def _first_appointment_id(doctor_id, *conditions, order_by):
     """Per patient row, the id of the doctor's first appointment matching the conditions in `order_by` order.
 
     A correlated subquery rather than a window over all the doctor's appointments: it is evaluated only for the
@@ -104,22 +134,17 @@ class ListedPatient(NamedTuple):
     full_name = property(PatientProfile.full_name.fget)
 
 
-def doctor_patients(
-    doctor_id: int,
-    now: datetime,
-    services: list[Service],
-    search: str = "",
-    upcoming: bool = False,
-    past: bool = False,
-    service_id: int | None = None,
-    limit: int = 200,
-) -> list[tuple[ListedPatient, Visit | None, Visit | None]]:
-    """Rows (patient, next active appointment or None, latest begun visit or None) for the patients of the doctor,
-    patients with a coming appointment first, soonest first. `services` are the doctor's (doctor_services), which
-    the visits refer to.
+def contains_pattern(text: str) -> str:
+    """A LIKE pattern (escape character "/") matching `text` anywhere, its own % and _ taken literally: what
+    `contains(text, autoescape=True)` sends, as a value for a prebuilt statement."""
+    return "%" + text.replace("/", "//").replace("%", "/%").replace("_", "/_") + "%"
 
-    Two queries of plain columns: a list page builds no ORM objects, which cost more than the rendering.
-    """
+
+@lru_cache(maxsize=64)  # shapes grow with the words typed: keep the common ones
+def _doctor_patients(words: int, upcoming: bool, past: bool, by_service: bool, limit: int):
+    """The patient list's page query for one shape of filters, with parameters :doctor_id, :now, :w0..., and
+    :service_id when `by_service`."""
+    doctor_id, now = sa.bindparam("doctor_id"), sa.bindparam("now")
     active_ahead = (Appointment.status.in_(ACTIVE_STATUSES), Appointment.ends_at > now)
     # The earliest coming start sorts the page; computed once per matching patient, the ids below only for the
     # rows kept (PostgreSQL evaluates select-list subqueries after the LIMIT).
@@ -141,8 +166,8 @@ def doctor_patients(
     # A subquery, not a join: looked up for the rows kept only (a join made PostgreSQL scan every account).
     timezone = sa.select(User.timezone).where(User.id == PatientProfile.user_id).correlate(PatientProfile)
     mine = sa.select(Appointment.patient_id).where(Appointment.doctor_id == doctor_id)
-    if service_id is not None:
-        mine = mine.where(Appointment.service_id == service_id)
+    if by_service:
+        mine = mine.where(Appointment.service_id == sa.bindparam("service_id"))
     page = sa.select(
         PatientProfile.last_name,
         PatientProfile.first_name,
@@ -153,31 +178,65 @@ def doctor_patients(
         last_id,
         next_starts,
     ).where(PatientProfile.id.in_(mine))
-    for word in search.casefold().split():
+    for n in range(words):
         # search_text is folded in Python, so Cyrillic matches case-insensitively on SQLite too.
-        page = page.where(PatientProfile.search_text.contains(word, autoescape=True))
+        page = page.where(PatientProfile.search_text.like(sa.bindparam(f"w{n}"), escape="/"))
     if upcoming:
         page = page.where(next_id.is_not(None))
     if past:
         page = page.where(last_id.is_not(None))
-    page = page.order_by(
+    return page.order_by(
         next_starts.asc().nulls_last(), PatientProfile.last_name, PatientProfile.first_name, PatientProfile.id
     ).limit(limit)
-    rows = db.session.execute(page).all()
-    wanted = {i for row in rows for i in row[5:7] if i is not None}
+
+
+@cache
+def _visits():
+    """Appointments by id (parameter :ids), as plain columns."""
+    return sa.select(
+        Appointment.id, Appointment.public_id, Appointment.starts_at, Appointment.status, Appointment.service_id
+    ).where(Appointment.id.in_(sa.bindparam("ids", expanding=True)))
+
+
+def doctor_patients(
+    doctor_id: int,
+    now: datetime,
+    services: list[Service],
+    search: str = "",
+    upcoming: bool = False,
+    past: bool = False,
+    service_id: int | None = None,
+    limit: int = 200,
+) -> list[tuple[ListedPatient, Visit | None, Visit | None]]:
+    """Rows (patient, next active appointment or None, latest begun visit or None) for the patients of the doctor,
+    patients with a coming appointment first, soonest first. `services` are the doctor's (doctor_services), which
+    the visits refer to.
+
+    Two queries of plain columns: a list page builds no ORM objects, which cost more than the rendering.
+    """
+    words = search.casefold().split()
+    params = {"doctor_id": doctor_id, "now": now}
+    if service_id is not None:
+        params["service_id"] = service_id
+    params.update({f"w{n}": contains_pattern(word) for n, word in enumerate(words)})
+    page = _doctor_patients(len(words), upcoming, past, service_id is not None, limit)
+    rows = db.session.execute(page, params).all()
+    wanted = sorted({i for row in rows for i in row[5:7] if i is not None})
     by_service = {s.id: s for s in services}
     visits = {
         row.id: Visit(row.public_id, row.starts_at, row.status, by_service[row.service_id])
-        for row in db.session.execute(
-            sa.select(
-                Appointment.id, Appointment.public_id, Appointment.starts_at, Appointment.status, Appointment.service_id
-            ).where(Appointment.id.in_(wanted))
-        )
+        for row in db.session.execute(_visits(), {"ids": wanted})
     }
     return [(ListedPatient(*row[:5]), visits.get(row[5]), visits.get(row[6])) for row in rows]
 
 
-def doctor_services(doctor_id: int):
-    """The services the doctor has appointments for, to filter the patient list by."""
-    used = sa.select(Appointment.service_id).where(Appointment.doctor_id == doctor_id).distinct()
+@cache
+def _doctor_services():
+    """The statement of doctor_services, with parameter :doctor_id."""
+    used = sa.select(Appointment.service_id).where(Appointment.doctor_id == sa.bindparam("doctor_id")).distinct()
     return sa.select(Service).where(Service.id.in_(used)).order_by(Service.code)
+
+
+def doctor_services(doctor_id: int) -> list[Service]:
+    """The services the doctor has appointments for, to filter the patient list by."""
+    return db.session.scalars(_doctor_services(), {"doctor_id": doctor_id}).all()

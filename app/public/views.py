@@ -1,6 +1,7 @@
 """Public pages."""
 
 from datetime import date
+from functools import cache
 
 import sqlalchemy as sa
 from flask import abort, render_template, request
@@ -64,28 +65,42 @@ def specialists():
     )
 
 
-def _listed_specialist(public_id):
-    """One listed specialist with their account and specialties, in one query (the card needs no services through
-    the specialties: it queries the active ones itself)."""
+# The card's statements are built once, with parameters (see roles.queries: building costs as much as running).
+@cache
+def _listed_specialist():
+    """One listed specialist (parameter :public_id) with their account and specialties, in one query; the card
+    queries the active services itself."""
     return (
         sa.select(SpecialistProfile)
         .join(User, User.id == SpecialistProfile.user_id)
-        .where(SpecialistProfile.public_id == public_id, SpecialistProfile.listed.is_(True), User.active.is_(True))
+        .where(
+            SpecialistProfile.public_id == sa.bindparam("public_id"),
+            SpecialistProfile.listed.is_(True),
+            User.active.is_(True),
+        )
         .options(joinedload(SpecialistProfile.user), joinedload(SpecialistProfile.specialties))
+    )
+
+
+@cache
+def _active_services():
+    """Active services of some specialties (parameter :specialty_ids), cheapest first."""
+    specialty_ids = sa.bindparam("specialty_ids", expanding=True)
+    return (
+        sa.select(Service)
+        .where(Service.active.is_(True), Service.specialty_id.in_(specialty_ids))
+        .order_by(Service.price)
     )
 
 
 @bp.get("/specialists/<specialist_id>")
 def specialist(specialist_id):
     """A specialist's profile with the services they provide."""
-    profile = db.session.scalars(_listed_specialist(parse_uuid(specialist_id))).unique().one_or_none()
+    found = db.session.scalars(_listed_specialist(), {"public_id": parse_uuid(specialist_id)})
+    profile = found.unique().one_or_none()
     if profile is None:
         abort(404)
-    services = db.session.scalars(
-        sa.select(Service)
-        .where(Service.active.is_(True), Service.specialty_id.in_([s.id for s in profile.specialties]))
-        .order_by(Service.price)
-    ).all()
+    services = db.session.scalars(_active_services(), {"specialty_ids": [s.id for s in profile.specialties]}).all()
     slots = first_free_slots(profile.user, services, utcnow(), Rules.from_config(), SLOTS_ON_CARD)
     return render_template(
         "public/specialist.html", profile=profile, services=services, slots=slots, year=date.today().year

@@ -6,6 +6,7 @@ across daylight-saving changes; everything returned is aware UTC.
 
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
+from functools import cache
 from zoneinfo import ZoneInfo
 
 import sqlalchemy as sa
@@ -56,35 +57,49 @@ class Calendar:
     busy: list[tuple[datetime, datetime]] = field(default_factory=list)
 
 
+@cache
+def _calendar_statements():
+    """Working template, exceptions and busy times of doctors (parameters :doctor_ids, :first_day, :last_day,
+    :start, :end), built once: building and keying the three statements cost more than running them."""
+    doctor_ids = sa.bindparam("doctor_ids", expanding=True)
+    intervals = sa.select(WorkingInterval).where(WorkingInterval.doctor_id.in_(doctor_ids))
+    exceptions = sa.select(ScheduleException).where(
+        ScheduleException.doctor_id.in_(doctor_ids),
+        ScheduleException.first_day <= sa.bindparam("last_day"),
+        ScheduleException.last_day >= sa.bindparam("first_day"),
+    )
+    busy = (
+        sa.select(Appointment.doctor_id, Appointment.starts_at, Appointment.ends_at)
+        .where(
+            Appointment.doctor_id.in_(doctor_ids),
+            Appointment.status.in_(ACTIVE_STATUSES),
+            Appointment.starts_at < sa.bindparam("end"),
+            Appointment.ends_at > sa.bindparam("start"),
+        )
+        .order_by(Appointment.starts_at)
+    )
+    return intervals, exceptions, busy
+
+
 def load_calendars(doctor_ids: list[int], first_day: date, last_day: date) -> dict[int, Calendar]:
     """Templates, exceptions and active appointments of many doctors in three queries, whatever their number."""
     calendars = {doctor_id: Calendar() for doctor_id in doctor_ids}
     if not doctor_ids:
         return calendars
-    for interval in db.session.scalars(sa.select(WorkingInterval).where(WorkingInterval.doctor_id.in_(doctor_ids))):
-        calendars[interval.doctor_id].intervals.append(interval)
-    for exception in db.session.scalars(
-        sa.select(ScheduleException).where(
-            ScheduleException.doctor_id.in_(doctor_ids),
-            ScheduleException.first_day <= last_day,
-            ScheduleException.last_day >= first_day,
-        )
-    ):
-        calendars[exception.doctor_id].exceptions.append(exception)
+    intervals, exceptions, busy = _calendar_statements()
     # A day either side covers every timezone's local days.
-    start = datetime.combine(first_day - timedelta(days=1), time.min, tzinfo=UTC)
-    end = datetime.combine(last_day + timedelta(days=2), time.min, tzinfo=UTC)
-    rows = db.session.execute(
-        sa.select(Appointment.doctor_id, Appointment.starts_at, Appointment.ends_at)
-        .where(
-            Appointment.doctor_id.in_(doctor_ids),
-            Appointment.status.in_(ACTIVE_STATUSES),
-            Appointment.starts_at < end,
-            Appointment.ends_at > start,
-        )
-        .order_by(Appointment.starts_at)
-    )
-    for row in rows:
+    params = {
+        "doctor_ids": list(doctor_ids),
+        "first_day": first_day,
+        "last_day": last_day,
+        "start": datetime.combine(first_day - timedelta(days=1), time.min, tzinfo=UTC),
+        "end": datetime.combine(last_day + timedelta(days=2), time.min, tzinfo=UTC),
+    }
+    for interval in db.session.scalars(intervals, params):
+        calendars[interval.doctor_id].intervals.append(interval)
+    for exception in db.session.scalars(exceptions, params):
+        calendars[exception.doctor_id].exceptions.append(exception)
+    for row in db.session.execute(busy, params):
         calendars[row.doctor_id].busy.append((row.starts_at, row.ends_at))
     return calendars
 

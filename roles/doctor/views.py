@@ -26,6 +26,7 @@ from roles.doctor.services import (
 )
 from roles.queries import (
     appointments_between,
+    doctor_day,
     doctor_patients,
     doctor_services,
     patient_files,
@@ -41,7 +42,7 @@ def dashboard():
     if malformed:
         flash(_("The date was not understood; showing today."), "warning")
     start, end = day_bounds_utc(day, current_user.timezone)
-    appointments = db.session.scalars(appointments_between(start, end, doctor_id=current_user.id)).unique().all()
+    appointments = doctor_day(current_user.id, start, end)
     return render_template(
         "doctor/dashboard.html",
         day=day,
@@ -84,7 +85,7 @@ PATIENT_LIST_SIZE = 50
 
 def _patient_rows():
     """The patient list for the current query parameters, with each patient's timezone difference."""
-    services = db.session.scalars(doctor_services(current_user.id)).all()
+    services = doctor_services(current_user.id)
     chosen = next((s for s in services if s.code == request.args.get("service")), None)
     when = request.args.get("when", "")
     now = utcnow()

@@ -33,8 +33,8 @@ def dashboard():
     """Upcoming and past appointments of the patient or a dependant."""
     patient, patients = _selected_patient()
     now = utcnow()
-    upcoming = db.session.scalars(upcoming_for_patient(patient, now)).unique().all()
-    past = db.session.scalars(past_for_patient(patient, now)).unique().all()
+    upcoming = upcoming_for_patient(patient, now)
+    past = past_for_patient(patient, now)
     return render_template("patient/dashboard.html", patient=patient, patients=patients, upcoming=upcoming, past=past)
 
 

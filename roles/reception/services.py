@@ -1,6 +1,7 @@
 """Patient search, and the doctors, services and accounts reception picks from."""
 
 import uuid
+from functools import lru_cache
 
 import sqlalchemy as sa
 from sqlalchemy.orm import selectinload
@@ -8,25 +9,42 @@ from sqlalchemy.orm import selectinload
 from app.extensions import db
 from app.models import PatientProfile, Role, Service, SpecialistProfile, User, normalise_email
 from app.scheduling.booking import offers
+from roles.queries import contains_pattern
 
 MIN_QUERY_LENGTH = 2
 
 
-def search_patients(query: str, limit: int = 20):
-    """Patients whose name, e-mail, phone digits or date of birth match what was typed."""
+def search_patients(query: str, limit: int = 20) -> list[PatientProfile] | None:
+    """Patients whose name, e-mail, phone digits or date of birth match what was typed; None for a query too short
+    to search."""
     words = query.casefold().split()
     if len(query.strip()) < MIN_QUERY_LENGTH or not words:
         return None
-    stmt = sa.select(PatientProfile)
-    for word in words:
-        conditions = [PatientProfile.search_text.contains(word, autoescape=True)]
+    shape, params = [], {}
+    for n, word in enumerate(words):
+        params[f"w{n}"] = contains_pattern(word)
         digits = "".join(ch for ch in word if ch.isdigit())
+        # "+7 (912)" typed with punctuation still finds the phone digits.
         if digits and digits != word:
-            # "+7 (912)" typed with punctuation still finds the phone digits.
-            conditions.append(PatientProfile.search_text.contains(digits, autoescape=True))
+            params[f"d{n}"] = contains_pattern(digits)
         date_text = _as_iso_date(word)
         if date_text:
-            conditions.append(sa.cast(PatientProfile.date_of_birth, sa.String) == date_text)
+            params[f"b{n}"] = date_text
+        shape.append((f"d{n}" in params, f"b{n}" in params))
+    return list(db.session.scalars(_search_statement(tuple(shape), limit), params))
+
+
+@lru_cache(maxsize=64)  # shapes grow with the words typed: keep the common ones
+def _search_statement(shape: tuple[tuple[bool, bool], ...], limit: int):
+    """The search for one shape of query (per word: phone digits to match too, a date of birth to match too), with
+    parameters :w0 (the word), :d0 (its digits), :b0 (the ISO date)...; built once per shape (see roles.queries)."""
+    stmt = sa.select(PatientProfile)
+    for n, (digits, birth) in enumerate(shape):
+        conditions = [PatientProfile.search_text.like(sa.bindparam(f"w{n}"), escape="/")]
+        if digits:
+            conditions.append(PatientProfile.search_text.like(sa.bindparam(f"d{n}"), escape="/"))
+        if birth:
+            conditions.append(sa.cast(PatientProfile.date_of_birth, sa.String) == sa.bindparam(f"b{n}"))
         stmt = stmt.where(sa.or_(*conditions))
     return stmt.order_by(PatientProfile.last_name, PatientProfile.first_name).limit(limit)
 

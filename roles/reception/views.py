@@ -44,8 +44,7 @@ SLOTS_SHOWN = 24
 def _search_results():
     """Run the registry search for the `q` parameter."""
     query = request.args.get("q", "").strip()
-    stmt = search_patients(query)
-    return query, (None if stmt is None else db.session.scalars(stmt).all())
+    return query, search_patients(query)
 
 
 def _board(day, status: int = 200):
@@ -106,8 +105,8 @@ def _card(record: PatientProfile, guardian_form: GuardianshipForm | None = None,
     page = render_template(
         "reception/patient.html",
         patient=record,
-        upcoming=db.session.scalars(upcoming_for_patient(record, now)).unique().all(),
-        past=db.session.scalars(past_for_patient(record, now)).unique().all(),
+        upcoming=upcoming_for_patient(record, now),
+        past=past_for_patient(record, now),
         guardians=guardians,
         guardian_form=guardian_form or GuardianshipForm(formdata=None),
         action_form=ActionForm(),
