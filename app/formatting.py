@@ -61,6 +61,16 @@ def viewer_formatter(kind: str, fmt: str) -> Formatter | None:
     return _formatter(locale, getattr(tz, "zone", None) or str(tz), kind, fmt)
 
 
+def date_formatter(fmt: str) -> Callable[[date], str] | None:
+    """A formatter of plain dates (no timezone: birthdays) in this request's language, or None when only
+    Flask-Babel can write the format."""
+    locale = get_locale()
+    if locale is None or fmt not in NAMED_FORMATS:
+        return None
+    pattern = _date_pattern(locale, fmt)
+    return lambda value: pattern.apply(value, locale)
+
+
 def local_datetime(value: datetime, fmt: str) -> str:
     """A UTC datetime as date and time in the viewer's timezone, as flask_babel.format_datetime writes it."""
     formatter = viewer_formatter("datetime", fmt) if value.tzinfo is not None else None
@@ -76,10 +86,8 @@ def local_time(value: datetime, fmt: str) -> str:
 def local_date(value: date | datetime, fmt: str) -> str:
     """A date, or the viewer's local date of a datetime, as flask_babel.format_date writes it."""
     if not isinstance(value, datetime):
-        locale = get_locale()
-        if locale is None or fmt not in NAMED_FORMATS:
-            return format_date(value, fmt)
-        return _date_pattern(locale, fmt).apply(value, locale)
+        formatter = date_formatter(fmt)
+        return format_date(value, fmt) if formatter is None else formatter(value)
     formatter = viewer_formatter("date", fmt) if value.tzinfo is not None else None
     return format_date(value, fmt) if formatter is None else formatter(value)
 

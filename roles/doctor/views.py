@@ -17,11 +17,11 @@ from app.presentation import status_label
 from app.scheduling.editor import ScheduleEditor
 from roles.doctor import bp
 from roles.doctor.forms import StatusForm
+from roles.doctor.patient_list import patient_list_rows
 from roles.doctor.services import (
     StatusChangeRefused,
     available_actions,
     change_status,
-    timezone_difference,
     week_days,
 )
 from roles.queries import (
@@ -99,14 +99,7 @@ def _patient_rows():
         service_id=chosen.id if chosen is not None else None,
         limit=PATIENT_LIST_SIZE,
     )
-    doctor_tz = zone_or_default(current_user.timezone)
-    differences: dict[str | None, str] = {}  # patients share a few timezones; each difference is worked out once
-    rows = []
-    for patient, following, latest in found:
-        if patient.timezone not in differences:
-            differences[patient.timezone] = timezone_difference(zone_or_default(patient.timezone), doctor_tz, now)
-        rows.append((patient, following, latest, differences[patient.timezone]))
-    return rows, services, chosen, when
+    return patient_list_rows(found, current_user.timezone, now), services, chosen, when
 
 
 @bp.get("/patients")
