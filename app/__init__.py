@@ -7,6 +7,7 @@ from urllib.parse import urlsplit
 import sqlalchemy as sa
 from flask import Flask
 from socketio import RedisManager
+from sqlalchemy.orm import joinedload
 from werkzeug.middleware.proxy_fix import ProxyFix
 
 from app import config as app_config
@@ -125,7 +126,12 @@ def register_extensions(app: Flask) -> None:
             public_id = uuid.UUID(user_id)
         except ValueError:
             return None
-        return db.session.scalar(sa.select(models.User).filter_by(public_id=public_id))
+        # The profiles come along: every page's header and every chat message show the user's name from them.
+        return db.session.scalar(
+            sa.select(models.User)
+            .options(joinedload(models.User.patient_profile), joinedload(models.User.specialist_profile))
+            .filter_by(public_id=public_id)
+        )
 
 
 def register_blueprints(app: Flask) -> None:

@@ -51,6 +51,15 @@ def instance_secret_key(instance_path: str) -> str:
     return path.read_text().strip()
 
 
+def engine_options(url: str) -> dict:
+    """Connection pool settings: every open chat event holds a connection briefly, so server databases get more."""
+    options = {"pool_pre_ping": True}
+    if not url.startswith("sqlite"):
+        options["pool_size"] = _int("DB_POOL_SIZE", 20)
+        options["max_overflow"] = _int("DB_MAX_OVERFLOW", 20)
+    return options
+
+
 def from_environment(instance_path: str) -> dict:
     """Build the configuration mapping from environment variables."""
     env = os.environ.get("APP_ENV", "development")
@@ -67,7 +76,7 @@ def from_environment(instance_path: str) -> dict:
         "APP_ENV": env,
         "SECRET_KEY": secret_key,
         "SQLALCHEMY_DATABASE_URI": os.environ.get("DATABASE_URL", default_db),
-        "SQLALCHEMY_ENGINE_OPTIONS": {"pool_pre_ping": True},
+        "SQLALCHEMY_ENGINE_OPTIONS": engine_options(os.environ.get("DATABASE_URL", default_db)),
         "REDIS_URL": redis_url,
         # Throttling counters must be shared between processes in production: Redis when configured.
         "RATELIMIT_STORAGE_URI": redis_url or "memory://",

@@ -6,6 +6,7 @@ import sqlalchemy as sa
 from flask import current_app
 from flask_login import current_user
 from flask_socketio import ConnectionRefusedError, Namespace, emit, join_room
+from sqlalchemy.orm import joinedload
 
 from app.audit import record_access
 from app.extensions import db, socketio
@@ -37,7 +38,9 @@ def _appointment(data) -> Appointment:
         public_id = uuid.UUID(str(data.get("appointment")))
     except ValueError:
         raise service.ChatRefused("not_found") from None
-    appointment = db.session.scalar(sa.select(Appointment).filter_by(public_id=public_id))
+    appointment = db.session.scalar(
+        sa.select(Appointment).options(joinedload(Appointment.patient)).filter_by(public_id=public_id)
+    )
     # Another person's appointment looks exactly like one that does not exist.
     if appointment is None or not can_join_chat(current_user, appointment):
         raise service.ChatRefused("not_found")
@@ -89,6 +92,9 @@ class ChatNamespace(Namespace):
 
     def on_send(self, data):
         """Store the message, then deliver it; a repeated client_id returns the stored message."""
+        # The rows loaded here describe the message after its commit too; reloading them all (the default after a
+        # commit) would double this handler's queries. The session ends with the event.
+        db.session().expire_on_commit = False
         appointment = _appointment(data)
         message, created = service.send_message(
             current_user, appointment, data.get("client_id"), data.get("text", ""), data.get("file")

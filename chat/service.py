@@ -63,15 +63,13 @@ def thread_for(appointment: Appointment) -> ChatThread:
 
 def participants(thread: ChatThread) -> list[User]:
     """Everyone who reads this thread: the doctor, the patient's own account and their active guardians."""
-    guardians = db.session.scalars(
-        sa.select(User)
-        .join(Guardianship, Guardianship.guardian_id == User.id)
-        .where(Guardianship.patient_id == thread.patient_id, Guardianship.active.is_(True))
+    guardians = sa.select(Guardianship.guardian_id).where(
+        Guardianship.patient_id == thread.patient_id, Guardianship.active.is_(True)
+    )
+    patient_account = sa.select(PatientProfile.user_id).where(PatientProfile.id == thread.patient_id)
+    return db.session.scalars(
+        sa.select(User).where(sa.or_(User.id == thread.doctor_id, User.id.in_(guardians), User.id.in_(patient_account)))
     ).all()
-    people = [thread.doctor, *guardians]
-    if thread.patient.user is not None:
-        people.append(thread.patient.user)
-    return list({person.id: person for person in people}.values())
 
 
 # --- Messages ---
@@ -195,6 +193,7 @@ def send_message(
         raise ChatRefused("rate_limited")
     thread = thread_for(appointment)
     message = ChatMessage(
+        public_id=uuid.uuid4(),
         thread=thread,
         appointment=appointment,
         author=author,
