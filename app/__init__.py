@@ -1,6 +1,7 @@
 """Application factory."""
 
 import uuid
+from functools import cache
 from pathlib import Path
 from urllib.parse import urlsplit
 
@@ -72,7 +73,7 @@ def create_app(config: dict | None = None) -> Flask:
 
 def register_extensions(app: Flask) -> None:
     """Bind every extension to the app."""
-    from app import i18n, models
+    from app import i18n, models  # noqa: F401  (every model registered before Alembic compares the schema)
 
     db.init_app(app)
     migrate.init_app(
@@ -126,12 +127,22 @@ def register_extensions(app: Flask) -> None:
             public_id = uuid.UUID(user_id)
         except ValueError:
             return None
-        # The profiles come along: every page's header and every chat message show the user's name from them.
-        return db.session.scalar(
-            sa.select(models.User)
-            .options(joinedload(models.User.patient_profile), joinedload(models.User.specialist_profile))
-            .filter_by(public_id=public_id)
-        )
+        return db.session.scalar(_user_by_public_id(), {"public_id": public_id})
+
+
+@cache
+def _user_by_public_id():
+    """The session's user by :public_id, built once per process since every request and socket event runs it.
+
+    The profiles come along: every page's header and every chat message show the user's name from them.
+    """
+    from app.models import User
+
+    return (
+        sa.select(User)
+        .options(joinedload(User.patient_profile), joinedload(User.specialist_profile))
+        .where(User.public_id == sa.bindparam("public_id"))
+    )
 
 
 def register_blueprints(app: Flask) -> None:

@@ -1,6 +1,7 @@
 """Namespace /chat: the realtime contract of docs/realtime.md (also the mobile app's API)."""
 
 import uuid
+from functools import cache
 
 import sqlalchemy as sa
 from flask import current_app
@@ -30,6 +31,16 @@ def _refused(code: str) -> dict:
     return {"ok": False, "error": code}
 
 
+@cache
+def _appointment_by_public_id():
+    """The appointment :public_id with its patient (built once: every event runs it)."""
+    return (
+        sa.select(Appointment)
+        .options(joinedload(Appointment.patient))
+        .where(Appointment.public_id == sa.bindparam("public_id"))
+    )
+
+
 def _appointment(data) -> Appointment:
     """The appointment named in an event, if the signed-in user takes part in its chat; otherwise not_found."""
     if not isinstance(data, dict):
@@ -38,9 +49,7 @@ def _appointment(data) -> Appointment:
         public_id = uuid.UUID(str(data.get("appointment")))
     except ValueError:
         raise service.ChatRefused("not_found") from None
-    appointment = db.session.scalar(
-        sa.select(Appointment).options(joinedload(Appointment.patient)).filter_by(public_id=public_id)
-    )
+    appointment = db.session.scalar(_appointment_by_public_id(), {"public_id": public_id})
     # Another person's appointment looks exactly like one that does not exist.
     if appointment is None or not can_join_chat(current_user, appointment):
         raise service.ChatRefused("not_found")

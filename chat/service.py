@@ -2,6 +2,7 @@
 
 import uuid
 from datetime import datetime
+from functools import cache
 
 import sqlalchemy as sa
 from flask import current_app
@@ -42,9 +43,21 @@ class ChatRefused(Exception):
 # --- Threads ---
 
 
+# Statements on the path of every message are built once per process with their values as parameters: building a
+# select and computing its cache key costs about as much CPU as running it.
+
+
+@cache
+def _thread_of_pair():
+    """The thread of :patient_id and :doctor_id."""
+    return sa.select(ChatThread).where(
+        ChatThread.patient_id == sa.bindparam("patient_id"), ChatThread.doctor_id == sa.bindparam("doctor_id")
+    )
+
+
 def find_thread(patient_id: int, doctor_id: int) -> ChatThread | None:
     """The pair's thread if they have written or opened one."""
-    return db.session.scalar(sa.select(ChatThread).filter_by(patient_id=patient_id, doctor_id=doctor_id))
+    return db.session.scalar(_thread_of_pair(), {"patient_id": patient_id, "doctor_id": doctor_id})
 
 
 def thread_for(appointment: Appointment) -> ChatThread:
@@ -61,15 +74,23 @@ def thread_for(appointment: Appointment) -> ChatThread:
     return find_thread(appointment.patient_id, appointment.doctor_id)
 
 
+@cache
+def _participants():
+    """The users reading the thread of :patient_id and :doctor_id."""
+    patient_id = sa.bindparam("patient_id")
+    guardians = sa.select(Guardianship.guardian_id).where(
+        Guardianship.patient_id == patient_id, Guardianship.active.is_(True)
+    )
+    patient_account = sa.select(PatientProfile.user_id).where(PatientProfile.id == patient_id)
+    return sa.select(User).where(
+        sa.or_(User.id == sa.bindparam("doctor_id"), User.id.in_(guardians), User.id.in_(patient_account))
+    )
+
+
 def participants(thread: ChatThread) -> list[User]:
     """Everyone who reads this thread: the doctor, the patient's own account and their active guardians."""
-    guardians = sa.select(Guardianship.guardian_id).where(
-        Guardianship.patient_id == thread.patient_id, Guardianship.active.is_(True)
-    )
-    patient_account = sa.select(PatientProfile.user_id).where(PatientProfile.id == thread.patient_id)
-    return db.session.scalars(
-        sa.select(User).where(sa.or_(User.id == thread.doctor_id, User.id.in_(guardians), User.id.in_(patient_account)))
-    ).all()
+    params = {"patient_id": thread.patient_id, "doctor_id": thread.doctor_id}
+    return db.session.scalars(_participants(), params).all()
 
 
 # --- Messages ---
@@ -161,9 +182,17 @@ def _attachment(author: User, appointment: Appointment, file_id) -> StoredFile |
     return stored
 
 
+@cache
+def _by_client_id():
+    """The message of :author_id with :client_id."""
+    return sa.select(ChatMessage).where(
+        ChatMessage.author_id == sa.bindparam("author_id"), ChatMessage.client_id == sa.bindparam("client_id")
+    )
+
+
 def _stored(author: User, client_id: uuid.UUID) -> ChatMessage | None:
     """The message this author already sent under this client id."""
-    return db.session.scalar(sa.select(ChatMessage).filter_by(author_id=author.id, client_id=client_id))
+    return db.session.scalar(_by_client_id(), {"author_id": author.id, "client_id": client_id})
 
 
 def send_message(
@@ -245,28 +274,41 @@ def visible_threads(user: User):
         return ChatThread.doctor_id == user.id
     if user.role != Role.PATIENT:
         return sa.false()
+    return _patient_threads(user.id)
+
+
+def _patient_threads(user_id):
+    """Threads of the patient whose account is `user_id`, or of patients they are the active guardian of."""
     dependants = sa.select(Guardianship.patient_id).where(
-        Guardianship.guardian_id == user.id, Guardianship.active.is_(True)
+        Guardianship.guardian_id == user_id, Guardianship.active.is_(True)
     )
-    own = sa.select(PatientProfile.id).where(PatientProfile.user_id == user.id)
+    own = sa.select(PatientProfile.id).where(PatientProfile.user_id == user_id)
     return ChatThread.patient_id.in_(own.union(dependants))
+
+
+@cache
+def _unread(role: Role):
+    """Unread messages per thread for the reader :user_id of a role."""
+    user_id = sa.bindparam("user_id")
+    visible = ChatThread.doctor_id == user_id if role == Role.DOCTOR else _patient_threads(user_id)
+    return (
+        sa.select(ChatThread.public_id, sa.func.count(ChatMessage.id))
+        .join(ChatMessage, ChatMessage.thread_id == ChatThread.id)
+        .outerjoin(ChatReadMark, (ChatReadMark.thread_id == ChatThread.id) & (ChatReadMark.user_id == user_id))
+        .where(
+            visible,
+            ChatMessage.author_id != user_id,
+            ChatMessage.id > sa.func.coalesce(ChatReadMark.last_read_id, 0),
+        )
+        .group_by(ChatThread.public_id)
+    )
 
 
 def unread_by_thread(user: User) -> dict[str, int]:
     """Unread messages per thread (public id) for this reader; threads with none are left out."""
     if user.role not in (Role.DOCTOR, Role.PATIENT):
         return {}
-    rows = db.session.execute(
-        sa.select(ChatThread.public_id, sa.func.count(ChatMessage.id))
-        .join(ChatMessage, ChatMessage.thread_id == ChatThread.id)
-        .outerjoin(ChatReadMark, (ChatReadMark.thread_id == ChatThread.id) & (ChatReadMark.user_id == user.id))
-        .where(
-            visible_threads(user),
-            ChatMessage.author_id != user.id,
-            ChatMessage.id > sa.func.coalesce(ChatReadMark.last_read_id, 0),
-        )
-        .group_by(ChatThread.public_id)
-    ).all()
+    rows = db.session.execute(_unread(user.role), {"user_id": user.id}).all()
     return {str(public_id): count for public_id, count in rows}
 
 
