@@ -525,7 +525,7 @@ def _newcomer_chat(now, doctor: User, patient: PatientProfile) -> None:
     )
     if appointment is None:
         return
-    thread = ChatThread(patient_id=patient.id, doctor_id=doctor.id, last_message_at=now)
+    thread = ChatThread(patient_id=patient.id, doctor_id=doctor.id)
     lines = [
         (doctor, "Good afternoon! Before we talk, please send your latest blood test, if you have one."),
         (patient.user, "Hello! I will attach it here shortly."),

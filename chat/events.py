@@ -33,10 +33,10 @@ def _refused(code: str) -> dict:
 
 @cache
 def _appointment_by_public_id():
-    """The appointment :public_id with its patient (built once: every event runs it)."""
+    """The appointment :public_id with its patient and chat thread (built once: every event runs it)."""
     return (
         sa.select(Appointment)
-        .options(joinedload(Appointment.patient))
+        .options(joinedload(Appointment.patient), joinedload(Appointment.chat_thread))
         .where(Appointment.public_id == sa.bindparam("public_id"))
     )
 

@@ -96,6 +96,18 @@ def relevance(appointment: Appointment, window: ChatWindow, now) -> tuple:
     return (not window.is_open(now), not window.not_yet_open(now), abs(appointment.starts_at - now))
 
 
+def latest_message_ids(thread_ids: list[int]) -> dict[int, int]:
+    """The newest message of each thread (ids grow with time), for ordering conversations by recent talk."""
+    if not thread_ids:
+        return {}
+    rows = db.session.execute(
+        sa.select(ChatMessage.thread_id, sa.func.max(ChatMessage.id))
+        .where(ChatMessage.thread_id.in_(thread_ids))
+        .group_by(ChatMessage.thread_id)
+    ).all()
+    return dict(rows)
+
+
 def threads_by_pair(condition) -> dict[tuple[int, int], ChatThread]:
     """Existing threads keyed by (patient id, doctor id)."""
     threads = db.session.scalars(sa.select(ChatThread).where(condition)).all()

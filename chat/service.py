@@ -61,7 +61,9 @@ def find_thread(patient_id: int, doctor_id: int) -> ChatThread | None:
 
 
 def thread_for(appointment: Appointment) -> ChatThread:
-    """The appointment's patient–doctor thread, created on first use."""
+    """The appointment's patient–doctor thread (loaded with the appointment when it exists), created on first use."""
+    if appointment.chat_thread is not None:
+        return appointment.chat_thread
     thread = find_thread(appointment.patient_id, appointment.doctor_id)
     if thread is not None:
         return thread
@@ -205,25 +207,18 @@ def send_message(
         raise ChatRefused("bad_request") from None
     if not isinstance(text, str):
         raise ChatRefused("bad_request")
-    previous = _stored(author, client_uuid)
-    if previous is not None:
-        # A re-send after a lost acknowledgement: the message was accepted once and is answered, not stored again.
-        return previous, False
-    if not window_for(appointment).is_open(now):
-        raise ChatRefused("chat_closed")
     text = text.strip()
-    if len(text) > current_app.config["CHAT_MAX_TEXT"]:
-        raise ChatRefused("too_long")
-    stored_file = _attachment(author, appointment, file_id)
-    if not text and stored_file is None:
-        raise ChatRefused("empty")
-    limiter, limit = _rate_limiter()
-    if not limiter.hit(limit, "chat-send", str(author.public_id)):
-        raise ChatRefused("rate_limited")
-    thread = thread_for(appointment)
+    refusal, stored_file = _checked(author, appointment, window_for(appointment).is_open(now), text, file_id)
+    if refusal is not None:
+        # A re-send of a message stored before (its acknowledgement was lost) is answered, not refused, even
+        # when the chat has closed or the sender has gone over the limit since.
+        previous = _stored(author, client_uuid)
+        if previous is not None:
+            return previous, False
+        raise ChatRefused(refusal)
     message = ChatMessage(
         public_id=uuid.uuid4(),
-        thread=thread,
+        thread=thread_for(appointment),
         appointment=appointment,
         author=author,
         client_id=client_uuid,
@@ -232,17 +227,34 @@ def send_message(
         sent_at=now or utcnow(),
     )
     db.session.add(message)
-    thread.last_message_at = message.sent_at
     try:
         db.session.commit()
     except IntegrityError:
-        # The same client id arrived twice at once (two connections, two processes): one row wins.
+        # This client id was stored before (a re-send), perhaps at this very moment by another process: one row.
         db.session.rollback()
         existing = _stored(author, client_uuid)
         if existing is None:
             raise
         return existing, False
     return message, True
+
+
+def _checked(author: User, appointment: Appointment, window_open: bool, text: str, file_id):
+    """Why a new message cannot be stored (or None) and its file; the rate limit counts only storable messages."""
+    if not window_open:
+        return "chat_closed", None
+    if len(text) > current_app.config["CHAT_MAX_TEXT"]:
+        return "too_long", None
+    try:
+        stored_file = _attachment(author, appointment, file_id)
+    except ChatRefused as refused:
+        return refused.code, None
+    if not text and stored_file is None:
+        return "empty", None
+    limiter, limit = _rate_limiter()
+    if not limiter.hit(limit, "chat-send", str(author.public_id)):
+        return "rate_limited", None
+    return None, stored_file
 
 
 # --- Reading ---

@@ -71,6 +71,14 @@ class Appointment(db.Model):
     created_by = db.relationship("User", foreign_keys=[created_by_id])
     cancelled_by = db.relationship("User", foreign_keys=[cancelled_by_id])
     intake = db.relationship("Intake", back_populates="appointment", uselist=False)
+    # The patient–doctor chat thread this appointment writes into (shared by all the pair's appointments).
+    chat_thread = db.relationship(
+        "ChatThread",
+        primaryjoin="and_(foreign(Appointment.patient_id) == ChatThread.patient_id, "
+        "foreign(Appointment.doctor_id) == ChatThread.doctor_id)",
+        viewonly=True,
+        uselist=False,
+    )
 
     @property
     def is_active(self) -> bool:

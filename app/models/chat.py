@@ -21,7 +21,6 @@ class ChatThread(db.Model):
     patient_id: Mapped[int] = mapped_column(sa.ForeignKey("patient_profile.id", ondelete="RESTRICT"))
     doctor_id: Mapped[int] = mapped_column(sa.ForeignKey("user.id", ondelete="RESTRICT"), index=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
-    last_message_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
     patient = db.relationship("PatientProfile")
     doctor = db.relationship("User")

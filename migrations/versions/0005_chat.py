@@ -24,7 +24,6 @@ def upgrade():
     sa.Column('patient_id', sa.Integer(), nullable=False),
     sa.Column('doctor_id', sa.Integer(), nullable=False),
     sa.Column('created_at', sa.DateTime(timezone=True), nullable=False),
-    sa.Column('last_message_at', sa.DateTime(timezone=True), nullable=True),
     sa.ForeignKeyConstraint(['doctor_id'], ['user.id'], name=op.f('fk_chat_thread_doctor_id_user'), ondelete='RESTRICT'),
     sa.ForeignKeyConstraint(['patient_id'], ['patient_profile.id'], name=op.f('fk_chat_thread_patient_id_patient_profile'), ondelete='RESTRICT'),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_chat_thread')),

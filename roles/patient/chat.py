@@ -9,7 +9,7 @@ from app.database import utcnow
 from app.models import Appointment, ChatThread
 from app.permissions import get_chat_appointment_or_404, represented_patients
 from chat import service
-from chat.pages import chat_appointments, relevance, render_room, threads_by_pair
+from chat.pages import chat_appointments, latest_message_ids, relevance, render_room, threads_by_pair
 from chat.window import window_for
 from roles.patient import bp
 
@@ -31,7 +31,9 @@ def chats():
             {"doctor": appointment.doctor, "patient": appointment.patient, "thread": threads.get(pair), "rows": []},
         )
         conversation["rows"].append((appointment, window_for(appointment)))
+    latest = latest_message_ids([thread.id for thread in threads.values()])
     for conversation in conversations.values():
+        conversation["latest_message"] = latest.get(conversation["thread"].id, 0) if conversation["thread"] else 0
         conversation["rows"].sort(key=lambda row: relevance(row[0], row[1], now))
         conversation["more"] = max(0, len(conversation["rows"]) - ROWS_PER_CONVERSATION)
         conversation["rows"] = conversation["rows"][:ROWS_PER_CONVERSATION]
@@ -42,9 +44,7 @@ def chats():
 def _conversation_order(conversation: dict, now: datetime) -> tuple:
     """Conversations with an open chat first, then by the latest message, then by the nearest appointment."""
     first, window = conversation["rows"][0]
-    thread = conversation["thread"]
-    last_message = thread.last_message_at.timestamp() if thread and thread.last_message_at else 0
-    return (not window.is_open(now), -last_message, abs(first.starts_at - now))
+    return (not window.is_open(now), -conversation["latest_message"], abs(first.starts_at - now))
 
 
 @bp.get("/appointments/<appointment_id>/chat")
