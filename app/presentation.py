@@ -1,5 +1,6 @@
 """Template filters and globals: local times, money, names in the current language."""
 
+import uuid
 from collections.abc import Callable
 from datetime import datetime
 from urllib.parse import quote, quote_plus
@@ -106,7 +107,13 @@ def url_builder(endpoint: str, key: str, **values) -> Callable[[object], str]:
     before, _slot, after = template.partition(_SLOT)
     if "?" in before:
         return lambda value: f"{before}{quote_plus(str(value), safe=_QUOTE_QUERY)}{after}"
-    return lambda value: f"{before}{quote(str(value), safe=_QUOTE_PATH)}{after}"
+
+    def build(value) -> str:
+        """The URL for one value; public ids are UUIDs, whose text needs no quoting."""
+        segment = str(value) if isinstance(value, uuid.UUID) else quote(str(value), safe=_QUOTE_PATH)
+        return f"{before}{segment}{after}"
+
+    return build
 
 
 def cabinet_endpoint(user: User) -> str:
