@@ -2,12 +2,13 @@
 
 Command (from the repository root, after `make test` has set up .venv):
 
-    .venv/bin/python -m bench.clinic_pages [--requests 200] [--clients 10]
+    .venv/bin/python -m bench.clinic_pages [--requests 200] [--clients 10] [--runs 3] [--workers 2] [--threads 4]
 
 Builds the clinic in a throwaway PostgreSQL (the production database), serves the app with gunicorn (2 workers,
-4 threads: the production shape on 2 cores), then 10 concurrent clients request each page in turn. Reports p50/p95
-per page. The baseline measured in the same run is `/healthz` (one trivial query), so the slowest pages can be
-read as multiples of the server's own floor on this machine.
+4 threads by default: one process per core), then 10 concurrent clients request each page in turn, `--runs` times
+over the same data and server. Reports p50/p95 per page and run, the median run, and how much of the CPU other
+processes took during each run (the machine is shared: a run on a busy machine says little). The baseline measured in the same run is
+`/healthz` (one trivial query), so the slowest pages can be read as multiples of the server's own floor.
 """
 
 import argparse
@@ -29,6 +30,7 @@ from datetime import time as clock
 
 import sqlalchemy as sa
 
+from bench.cpu import OthersMeter
 from bench.server import start_gunicorn, stop_gunicorn
 from tests.services.postgres import PostgresServer
 
@@ -178,7 +180,11 @@ def main() -> int:
     parser.add_argument("--requests", type=int, default=200, help="requests per page")
     parser.add_argument("--clients", type=int, default=10)
     parser.add_argument("--scale", type=float, default=1.0, help="fraction of the clinic's size, for a quick try")
+    parser.add_argument("--runs", type=int, default=1, help="measurements of every page over the same data")
+    parser.add_argument("--workers", type=int, default=2)
+    parser.add_argument("--threads", type=int, default=4)
     args = parser.parse_args()
+    load_at_start = os.getloadavg()[0]  # before this benchmark adds its own load
     server = PostgresServer().start()
     server.execute("CREATE DATABASE bench")
     url = server.url("bench")
@@ -191,7 +197,7 @@ def main() -> int:
         env = {**os.environ, "DATABASE_URL": url, "APP_ENV": "production", "SECRET_KEY": os.urandom(16).hex(),
                "SESSION_COOKIE_SECURE": "false", "LOGIN_LIMIT_PER_IP": "1000 per minute",
                "STORAGE_LOCAL_PATH": tempfile.mkdtemp(prefix="bench-storage-")}  # fmt: skip
-        master, port = start_gunicorn(env, workers=2, threads=4)
+        master, port = start_gunicorn(env, workers=args.workers, threads=args.threads)
         pages = {
             "baseline: /healthz": (None, "/healthz"),
             "doctor's day": (facts["doctor"], "/doctor/"),
@@ -200,27 +206,49 @@ def main() -> int:
             "patient's cabinet": (facts["patient"], "/patient/"),
             "specialist card (free slots)": (None, f"/specialists/{facts['card']}"),
         }
-        results = {}
-        for name, (email, path) in pages.items():
-            openers = [session(port, email) for _ in range(args.clients)]
-            timings = measure(port, path, openers, args.requests // args.clients)
-            results[name] = (statistics.median(timings), timings[int(len(timings) * 0.95) - 1], len(timings))
+        openers = {name: [session(port, email) for _ in range(args.clients)] for name, (email, _p) in pages.items()}
+        runs = []
+        meter = OthersMeter([os.getpid()])  # gunicorn and PostgreSQL are its children
+        for _run in range(args.runs):
+            results = {}
+            meter.start()
+            for name, (_email, path) in pages.items():
+                timings = measure(port, path, openers[name], args.requests // args.clients)
+                results[name] = (statistics.median(timings), timings[int(len(timings) * 0.95) - 1], len(timings))
+            runs.append((results, meter.stop()))
     finally:
         stop_gunicorn(master)
         server.stop()
 
     print(f"### Pages on a large clinic ({time.strftime('%Y-%m-%d')}, {os.cpu_count()} cores, PostgreSQL)")
     print()
-    print(f"Command: `.venv/bin/python -m bench.clinic_pages --requests {args.requests} --clients {args.clients}`")
+    print(
+        f"Command: `.venv/bin/python -m bench.clinic_pages --requests {args.requests} --clients {args.clients} "
+        f"--runs {args.runs} --workers {args.workers} --threads {args.threads}`"
+    )
     print(
         f"Data: {sizes[0]} doctors, {sizes[1]} patients, {facts['appointments']} appointments (generated in {generated_in:.0f} s)."
     )
-    print()
-    print("| page | p50 (ms) | p95 (ms) | requests | p95 / baseline p95 |")
-    print("|---|---|---|---|---|")
-    base = results["baseline: /healthz"][1]
-    for name, (p50, p95, n) in results.items():
-        print(f"| {name} | {p50:.1f} | {p95:.1f} | {n} | {p95 / base:.1f} |")
+    print(f"1-minute load average when the benchmark started: {load_at_start:.2f} (the runs below include its own).")
+    for n, (results, others) in enumerate(runs, 1):
+        print()
+        print(f"Run {n}: other processes used {others:.0%} of the machine's CPU meanwhile.")
+        print()
+        print("| page | p50 (ms) | p95 (ms) | requests | p95 / baseline p95 |")
+        print("|---|---|---|---|---|")
+        base = results["baseline: /healthz"][1]
+        for name, (p50, p95, n_requests) in results.items():
+            print(f"| {name} | {p50:.1f} | {p95:.1f} | {n_requests} | {p95 / base:.1f} |")
+    if len(runs) > 1:
+        print()
+        print("Median of the runs, page by page:")
+        print()
+        print("| page | p50 (ms) | p95 (ms) | best p95 (ms) |")
+        print("|---|---|---|---|")
+        for name in runs[0][0]:
+            p50s = [results[name][0] for results, _others in runs]
+            p95s = [results[name][1] for results, _others in runs]
+            print(f"| {name} | {statistics.median(p50s):.1f} | {statistics.median(p95s):.1f} | {min(p95s):.1f} |")
     return 0
 
 
