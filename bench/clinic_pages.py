@@ -2,13 +2,16 @@
 
 Command (from the repository root, after `make test` has set up .venv):
 
-    .venv/bin/python -m bench.clinic_pages [--requests 200] [--clients 10] [--runs 3] [--workers 2] [--threads 4]
+    .venv/bin/python -m bench.clinic_pages [--requests 200] [--clients 10] [--runs 3]
+        [--processes 2] [--workers 1] [--threads 600]
 
-Builds the clinic in a throwaway PostgreSQL (the production database), serves the app with gunicorn (2 workers,
-4 threads by default: one process per core), then 10 concurrent clients request each page in turn, `--runs` times
-over the same data and server. Reports p50/p95 per page and run, the median run, and how much of the CPU other
-processes took during each run (the machine is shared: a run on a busy machine says little). The baseline measured in the same run is
-`/healthz` (one trivial query), so the slowest pages can be read as multiples of the server's own floor.
+Builds the clinic in a throwaway PostgreSQL (the production database), serves the app the way README's production
+section does on two cores: two gunicorn servers of one worker with 600 threads each, every client pinned to one of
+them as a sticky balancer would pin it. Then 10 concurrent clients request each page in turn, `--runs` times over
+the same data and servers. `--processes 1 --workers 2 --threads 4` is the single gunicorn with two workers this
+benchmark used before. Reports p50/p95 per page and run, the median run, and how much of the CPU other processes
+took during each run (the machine is shared: a run on a busy machine says little). The baseline measured in the same
+run is `/healthz` (one trivial query), so the slowest pages can be read as multiples of the server's own floor.
 """
 
 import argparse
@@ -152,12 +155,13 @@ def session(port: int, email: str | None):
     return opener
 
 
-def measure(port: int, path: str, openers: list, per_client: int) -> list[float]:
-    """Each opener requests the page `per_client` times, all concurrently; returns sorted latencies in ms."""
+def measure(path: str, clients: list, per_client: int) -> list[float]:
+    """Each client (opener, port) requests the page `per_client` times, all concurrently; returns sorted latencies
+    in ms."""
     timings: list[float] = []
     lock = threading.Lock()
 
-    def load(opener):
+    def load(opener, port):
         for _ in range(per_client):
             started = time.perf_counter()
             with opener.open(f"http://127.0.0.1:{port}{path}") as response:
@@ -166,7 +170,7 @@ def measure(port: int, path: str, openers: list, per_client: int) -> list[float]
             with lock:
                 timings.append((time.perf_counter() - started) * 1000)
 
-    threads = [threading.Thread(target=load, args=(opener,)) for opener in openers]
+    threads = [threading.Thread(target=load, args=client) for client in clients]
     for thread in threads:
         thread.start()
     for thread in threads:
@@ -181,14 +185,15 @@ def main() -> int:
     parser.add_argument("--clients", type=int, default=10)
     parser.add_argument("--scale", type=float, default=1.0, help="fraction of the clinic's size, for a quick try")
     parser.add_argument("--runs", type=int, default=1, help="measurements of every page over the same data")
-    parser.add_argument("--workers", type=int, default=2)
-    parser.add_argument("--threads", type=int, default=4)
+    parser.add_argument("--processes", type=int, default=2, help="gunicorn servers, each client pinned to one")
+    parser.add_argument("--workers", type=int, default=1, help="per gunicorn server")
+    parser.add_argument("--threads", type=int, default=600, help="per worker")
     args = parser.parse_args()
     load_at_start = os.getloadavg()[0]  # before this benchmark adds its own load
     server = PostgresServer().start()
     server.execute("CREATE DATABASE bench")
     url = server.url("bench")
-    master = None
+    masters = []
     try:
         started = time.perf_counter()
         sizes = [max(1, int(n * args.scale)) for n in (DOCTORS, PATIENTS, APPOINTMENTS)]
@@ -197,7 +202,8 @@ def main() -> int:
         env = {**os.environ, "DATABASE_URL": url, "APP_ENV": "production", "SECRET_KEY": os.urandom(16).hex(),
                "SESSION_COOKIE_SECURE": "false", "LOGIN_LIMIT_PER_IP": "1000 per minute",
                "STORAGE_LOCAL_PATH": tempfile.mkdtemp(prefix="bench-storage-")}  # fmt: skip
-        master, port = start_gunicorn(env, workers=args.workers, threads=args.threads)
+        for _ in range(args.processes):
+            masters.append(start_gunicorn(env, workers=args.workers, threads=args.threads))
         pages = {
             "baseline: /healthz": (None, "/healthz"),
             "doctor's day": (facts["doctor"], "/doctor/"),
@@ -206,25 +212,32 @@ def main() -> int:
             "patient's cabinet": (facts["patient"], "/patient/"),
             "specialist card (free slots)": (None, f"/specialists/{facts['card']}"),
         }
-        openers = {name: [session(port, email) for _ in range(args.clients)] for name, (email, _p) in pages.items()}
+        # Client n talks to server n % processes, as a sticky balancer (nginx hash of the client address) spreads
+        # distinct clients: five and five here.
+        ports = [port for _master, port in masters]
+        clients = {
+            name: [(session(ports[n % len(ports)], email), ports[n % len(ports)]) for n in range(args.clients)]
+            for name, (email, _path) in pages.items()
+        }
         runs = []
         meter = OthersMeter([os.getpid()])  # gunicorn and PostgreSQL are its children
         for _run in range(args.runs):
             results = {}
             meter.start()
             for name, (_email, path) in pages.items():
-                timings = measure(port, path, openers[name], args.requests // args.clients)
+                timings = measure(path, clients[name], args.requests // args.clients)
                 results[name] = (statistics.median(timings), timings[int(len(timings) * 0.95) - 1], len(timings))
             runs.append((results, meter.stop()))
     finally:
-        stop_gunicorn(master)
+        for master, _port in masters:
+            stop_gunicorn(master)
         server.stop()
 
     print(f"### Pages on a large clinic ({time.strftime('%Y-%m-%d')}, {os.cpu_count()} cores, PostgreSQL)")
     print()
     print(
         f"Command: `.venv/bin/python -m bench.clinic_pages --requests {args.requests} --clients {args.clients} "
-        f"--runs {args.runs} --workers {args.workers} --threads {args.threads}`"
+        f"--runs {args.runs} --processes {args.processes} --workers {args.workers} --threads {args.threads}`"
     )
     print(
         f"Data: {sizes[0]} doctors, {sizes[1]} patients, {facts['appointments']} appointments (generated in {generated_in:.0f} s)."
