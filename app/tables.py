@@ -31,14 +31,6 @@ def appointment_cells(appointments, link: str | None, show: str, chat: str | Non
     open_url = url_builder(link, "appointment_id") if link else None
     chat_url = url_builder(chat, "appointment_id") if chat else None
     language = current_language()
-    labels: dict = {}  # a handful of statuses repeat down the list
-
-    def label(status) -> str:
-        """The status in the viewer's language."""
-        if status not in labels:
-            labels[status] = status_label(status)
-        return labels[status]
-
     return [
         AppointmentCells(
             when=clock(a.starts_at),
@@ -47,7 +39,7 @@ def appointment_cells(appointments, link: str | None, show: str, chat: str | Non
             patient=a.patient.full_name if show == "both" else "",
             service=a.service.name(language),
             status=a.status.value,
-            status_label=label(a.status),
+            status_label=status_label(a.status),
             chat_url=chat_url(a.public_id) if chat_url else None,
         )
         for a in appointments

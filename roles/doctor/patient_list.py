@@ -37,14 +37,6 @@ def patient_list_rows(
     birthday = date_formatter("medium") or (lambda value: local_date(value, "medium"))
     open_url = url_builder("doctor.appointment", "appointment_id")
     language = current_language()
-    labels: dict = {}  # a handful of statuses repeat down the list
-
-    def label(status) -> str:
-        """The status in the viewer's language."""
-        if status not in labels:
-            labels[status] = status_label(status)
-        return labels[status]
-
     doctor_tz = zone_or_default(doctor_timezone)
     differences: dict[str | None, str] = {}  # patients share a few timezones; each difference is worked out once
 
@@ -53,7 +45,7 @@ def patient_list_rows(
         if visit is None:
             return None
         return VisitCells(
-            open_url(visit.public_id), clock(visit.starts_at), visit.service.name(language), label(visit.status)
+            open_url(visit.public_id), clock(visit.starts_at), visit.service.name(language), status_label(visit.status)
         )
 
     rows = []
