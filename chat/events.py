@@ -73,14 +73,13 @@ class ChatNamespace(Namespace):
         join_room(thread_room(thread))
         join_room(appointment_room(appointment))
         record_access("view_chat", appointment, appointment.patient)
-        appointments = service.pair_appointments(thread)
         messages = service.latest(thread)
         return {
             "ok": True,
             "thread": str(thread.public_id),
             "appointment": str(appointment.public_id),
             "window": window_for(appointment).as_dict(),
-            "messages": service.payloads(messages, thread, appointments),
+            "messages": service.payloads(messages, thread),
             "unread": service.unread_by_thread(current_user).get(str(thread.public_id), 0),
             "me": str(current_user.public_id),
         }
@@ -90,14 +89,14 @@ class ChatNamespace(Namespace):
         appointment = _appointment(data)
         thread = service.thread_for(appointment)
         messages = service.older(thread, data.get("before"), data.get("limit", service.PAGE_SIZE))
-        return {"ok": True, "messages": service.payloads(messages, thread, service.pair_appointments(thread))}
+        return {"ok": True, "messages": service.payloads(messages, thread)}
 
     def on_catch_up(self, data):
         """Everything after the last message the client has, in order (after a reconnect)."""
         appointment = _appointment(data)
         thread = service.thread_for(appointment)
         messages = service.newer(thread, data.get("after"))
-        return {"ok": True, "messages": service.payloads(messages, thread, service.pair_appointments(thread))}
+        return {"ok": True, "messages": service.payloads(messages, thread)}
 
     def on_send(self, data):
         """Store the message, then deliver it; a repeated client_id returns the stored message."""
@@ -109,7 +108,7 @@ class ChatNamespace(Namespace):
             current_user, appointment, data.get("client_id"), data.get("text", ""), data.get("file")
         )
         thread = message.thread
-        payload = service.message_payload(message, thread, {appointment.id: str(appointment.public_id)})
+        payload = service.message_payload(message, thread)
         if created:
             deliver_message(thread, payload, current_user)
         return {"ok": True, "message": payload}

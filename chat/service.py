@@ -107,6 +107,7 @@ def _messages(thread: ChatThread, *conditions, newest_first: bool = False, limit
             joinedload(ChatMessage.author).joinedload(User.patient_profile),
             joinedload(ChatMessage.author).joinedload(User.specialist_profile),
             joinedload(ChatMessage.file),
+            joinedload(ChatMessage.appointment),
         )
         .where(ChatMessage.thread_id == thread.id, *conditions)
         .order_by(order)
@@ -343,12 +344,12 @@ def author_payload(author: User, thread: ChatThread) -> dict:
     return payload
 
 
-def message_payload(message: ChatMessage, thread: ChatThread, appointment_ids: dict[int, str]) -> dict:
+def message_payload(message: ChatMessage, thread: ChatThread) -> dict:
     """One message as clients receive it."""
     payload = {
         "id": str(message.public_id),
         "thread": str(thread.public_id),
-        "appointment": appointment_ids.get(message.appointment_id) or str(message.appointment.public_id),
+        "appointment": str(message.appointment.public_id),
         "client_id": str(message.client_id),
         "author": author_payload(message.author, thread),
         "text": message.text,
@@ -374,7 +375,6 @@ def pair_appointments(thread: ChatThread) -> list[Appointment]:
     ).all()
 
 
-def payloads(messages: list[ChatMessage], thread: ChatThread, appointments: list[Appointment]) -> list[dict]:
-    """Several messages as clients receive them."""
-    ids = {appointment.id: str(appointment.public_id) for appointment in appointments}
-    return [message_payload(message, thread, ids) for message in messages]
+def payloads(messages: list[ChatMessage], thread: ChatThread) -> list[dict]:
+    """Several messages as clients receive them (loaded with their appointments by `_messages`)."""
+    return [message_payload(message, thread) for message in messages]
