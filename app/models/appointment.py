@@ -64,6 +64,8 @@ class Appointment(db.Model):
     cancel_reason: Mapped[str] = mapped_column(sa.String(300), default="", server_default="")
     # Set when the doctor extends the chat past its usual closing time.
     chat_closes_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # When reception saw the patient arrive; kept apart from the status, which stays booked or confirmed.
+    arrived_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
     patient = db.relationship("PatientProfile")
     doctor = db.relationship("User", foreign_keys=[doctor_id])
