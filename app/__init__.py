@@ -12,7 +12,7 @@ from sqlalchemy.orm import joinedload
 from werkzeug.middleware.proxy_fix import ProxyFix
 
 from app import config as app_config
-from app.database import render_migration_item
+from app.database import migration_filter, render_migration_item
 from app.extensions import babel, csrf, db, limiter, login_manager, migrate, socketio, talisman
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
@@ -83,6 +83,7 @@ def register_extensions(app: Flask) -> None:
         render_as_batch=True,
         compare_type=True,
         render_item=render_migration_item,
+        include_object=migration_filter(sa.engine.make_url(app.config["SQLALCHEMY_DATABASE_URI"]).get_backend_name()),
     )
     csrf.init_app(app)
     babel.init_app(

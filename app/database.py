@@ -77,6 +77,18 @@ def render_migration_item(type_, obj, autogen_context):
     return False
 
 
+def migration_filter(dialect: str):
+    """Alembic's include_object for a database of `dialect`: leaves out what the models create only on another
+    database (`ddl_if`), such as PostgreSQL's trigram index, so SQLite reports no missing index."""
+
+    def include(obj, _name, _type, _reflected, _compare_to) -> bool:
+        """Compare the object unless it is meant for another dialect."""
+        condition = getattr(obj, "_ddl_if", None)
+        return condition is None or condition.dialect in (None, dialect)
+
+    return include
+
+
 @sa.event.listens_for(sa.engine.Engine, "connect")
 def _sqlite_foreign_keys(dbapi_connection, _record) -> None:
     """SQLite ignores foreign keys unless asked; the demo database should refuse dangling references too."""

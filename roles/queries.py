@@ -146,15 +146,16 @@ def _doctor_patients(words: int, upcoming: bool, past: bool, by_service: bool, l
     :service_id when `by_service`."""
     doctor_id, now = sa.bindparam("doctor_id"), sa.bindparam("now")
     active_ahead = (Appointment.status.in_(ACTIVE_STATUSES), Appointment.ends_at > now)
-    # The earliest coming start sorts the page; computed once per matching patient, the ids below only for the
-    # rows kept (PostgreSQL evaluates select-list subqueries after the LIMIT).
-    next_starts = (
-        sa.select(sa.func.min(Appointment.starts_at))
-        .where(Appointment.doctor_id == doctor_id, Appointment.patient_id == PatientProfile.id, *active_ahead)
-        .correlate(PatientProfile)
-        .scalar_subquery()
-        .label("next_starts")
+    # The earliest coming start sorts the page: one pass over the doctor's active appointments not yet over (a
+    # partial index holds just those), joined to the matching patients, instead of a lookup per patient.
+    ahead = (
+        sa.select(Appointment.patient_id, sa.func.min(Appointment.starts_at).label("next_starts"))
+        .where(Appointment.doctor_id == doctor_id, *active_ahead)
+        .group_by(Appointment.patient_id)
+        .subquery("ahead")
     )
+    next_starts = ahead.c.next_starts
+    # The ids below are looked up only for the rows kept (PostgreSQL evaluates select-list subqueries after LIMIT).
     next_id = _first_appointment_id(doctor_id, *active_ahead, order_by=(Appointment.starts_at, Appointment.id))
     # The latest visit that began and was not cancelled: what "seen" means for the doctor.
     last_id = _first_appointment_id(
@@ -177,12 +178,13 @@ def _doctor_patients(words: int, upcoming: bool, past: bool, by_service: bool, l
         next_id,
         last_id,
         next_starts,
+    )
+    page = page.select_from(PatientProfile).join(
+        ahead, ahead.c.patient_id == PatientProfile.id, isouter=not upcoming
     ).where(PatientProfile.id.in_(mine))
     for n in range(words):
         # search_text is folded in Python, so Cyrillic matches case-insensitively on SQLite too.
         page = page.where(PatientProfile.search_text.like(sa.bindparam(f"w{n}"), escape="/"))
-    if upcoming:
-        page = page.where(next_id.is_not(None))
     if past:
         page = page.where(last_id.is_not(None))
     return page.order_by(
@@ -232,9 +234,10 @@ def doctor_patients(
 
 @cache
 def _doctor_services():
-    """The statement of doctor_services, with parameter :doctor_id."""
-    used = sa.select(Appointment.service_id).where(Appointment.doctor_id == sa.bindparam("doctor_id")).distinct()
-    return sa.select(Service).where(Service.id.in_(used)).order_by(Service.code)
+    """The statement of doctor_services, with parameter :doctor_id: one index probe per service of the clinic
+    (appointment (doctor_id, service_id)) rather than collecting the services of every appointment."""
+    used = sa.exists().where(Appointment.doctor_id == sa.bindparam("doctor_id"), Appointment.service_id == Service.id)
+    return sa.select(Service).where(used).order_by(Service.code)
 
 
 def doctor_services(doctor_id: int) -> list[Service]:

@@ -7,6 +7,7 @@ from alembic.migration import MigrationContext
 from flask_migrate import downgrade, upgrade
 
 from app import create_app
+from app.database import migration_filter
 from app.extensions import db
 
 
@@ -31,7 +32,12 @@ def test_upgrade_from_empty_matches_models_and_downgrades(empty_database_url):
         tables = set(sa.inspect(db.engine).get_table_names())
         assert set(db.metadata.tables) <= tables
         with db.engine.connect() as connection:
-            context = MigrationContext.configure(connection, opts={"compare_type": True, "render_as_batch": True})
+            opts = {
+                "compare_type": True,
+                "render_as_batch": True,
+                "include_object": migration_filter(connection.dialect.name),
+            }
+            context = MigrationContext.configure(connection, opts=opts)
             assert compare_metadata(context, db.metadata) == []
         downgrade(revision="base")
         assert set(sa.inspect(db.engine).get_table_names()) <= {"alembic_version"}

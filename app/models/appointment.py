@@ -35,6 +35,19 @@ class Appointment(db.Model):
         sa.Index("ix_appointment_patient_starts", "patient_id", "starts_at"),
         # The doctor's patient list looks up each patient's next and latest appointment with this doctor.
         sa.Index("ix_appointment_doctor_patient_starts", "doctor_id", "patient_id", "starts_at"),
+        # The services a doctor has appointments for (the patient list's filter): one probe per service.
+        sa.Index("ix_appointment_doctor_service", "doctor_id", "service_id"),
+        # A doctor's active appointments not yet over: the patient list's "next appointment" reads them alone
+        # instead of looking one up per patient. Partial, so it holds the few active rows, not the history.
+        sa.Index(
+            "ix_appointment_doctor_active_ends",
+            "doctor_id",
+            "ends_at",
+            "patient_id",
+            "starts_at",
+            postgresql_where=sa.text("status IN ('booked', 'confirmed', 'in_progress')"),
+            sqlite_where=sa.text("status IN ('booked', 'confirmed', 'in_progress')"),
+        ),
         sa.CheckConstraint("ends_at > starts_at", name="ends_after_start"),
         # On PostgreSQL the database itself refuses overlapping active appointments of one doctor (migration 0003
         # creates it with btree_gist); SQLite serialises writers and the booking service re-checks under its lock.

@@ -22,7 +22,17 @@ class PatientProfile(db.Model):
     """A patient's record. A dependant child may have one without an account of their own."""
 
     __tablename__ = "patient_profile"
-    __table_args__ = (sa.Index("ix_patient_profile_names", "last_name", "first_name"),)
+    __table_args__ = (
+        sa.Index("ix_patient_profile_names", "last_name", "first_name"),
+        # Searches match any part of search_text (LIKE '%...%'); on PostgreSQL a trigram index answers them without
+        # reading every patient (migration 0007 creates pg_trgm). SQLite has no such index and scans.
+        sa.Index(
+            "ix_patient_profile_search_trgm",
+            "search_text",
+            postgresql_using="gin",
+            postgresql_ops={"search_text": "gin_trgm_ops"},
+        ).ddl_if(dialect="postgresql"),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     public_id: Mapped[uuid.UUID] = mapped_column(sa.Uuid, unique=True, default=new_public_id)
