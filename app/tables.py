@@ -25,8 +25,9 @@ class AppointmentCells(NamedTuple):
 
 
 def appointment_cells(appointments, link: str | None, show: str, chat: str | None) -> list[AppointmentCells]:
-    """Rows for the table: `link` and `chat` are endpoints taking `appointment_id`; `show` picks the person column
-    ("patient", "doctor", or "both" for the doctor plus a patient column)."""
+    """Rows for the table from roles.queries.AppointmentLine rows: `link` and `chat` are endpoints taking
+    `appointment_id`; `show` picks the person column ("patient", "doctor", or "both" for the doctor plus a patient
+    column)."""
     clock = viewer_formatter("datetime", "short") or (lambda value: local_datetime(value, "short"))
     open_url = url_builder(link, "appointment_id") if link else None
     chat_url = url_builder(chat, "appointment_id") if chat else None
@@ -35,9 +36,9 @@ def appointment_cells(appointments, link: str | None, show: str, chat: str | Non
         AppointmentCells(
             when=clock(a.starts_at),
             url=open_url(a.public_id) if open_url else None,
-            person=a.patient.full_name if show == "patient" else a.doctor.display_name,
-            patient=a.patient.full_name if show == "both" else "",
-            service=a.service.name(language),
+            person=a.patient_name if show == "patient" else a.doctor_name,
+            patient=a.patient_name if show == "both" else "",
+            service=a.service_ru if language == "ru" else a.service_en,
             status=a.status.value,
             status_label=status_label(a.status),
             chat_url=chat_url(a.public_id) if chat_url else None,

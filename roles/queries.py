@@ -14,7 +14,16 @@ import sqlalchemy as sa
 from sqlalchemy.orm import joinedload, selectinload
 
 from app.extensions import db
-from app.models import ACTIVE_STATUSES, Appointment, AppointmentStatus, PatientProfile, Service, StoredFile, User
+from app.models import (
+    ACTIVE_STATUSES,
+    Appointment,
+    AppointmentStatus,
+    PatientProfile,
+    Service,
+    SpecialistProfile,
+    StoredFile,
+    User,
+)
 
 
 def _with_people(stmt, patient: bool = True, doctor: bool = True):
@@ -39,47 +48,127 @@ def appointments_between(start: datetime, end: datetime, doctor_id: int | None =
     return _with_people(stmt.order_by(Appointment.starts_at, Appointment.id), doctor=doctor_id is None)
 
 
+class AppointmentLine(NamedTuple):
+    """An appointment as a list row shows it (app/tables.py), read as plain columns: building ORM objects with their
+    patient, doctor and service cost more than rendering the row."""
+
+    public_id: uuid.UUID
+    starts_at: datetime
+    status: AppointmentStatus
+    service_en: str
+    service_ru: str
+    doctor_name: str
+    patient_name: str
+
+
+def _joined(*parts) -> str:
+    """Name parts joined by spaces, empty ones left out (PatientProfile.full_name, SpecialistProfile.full_name)."""
+    return " ".join(part for part in parts if part)
+
+
+def _lines(*conditions, doctor: bool, patient: bool):
+    """Appointment columns for list rows matching `conditions`, with the doctor's name parts (specialist profile,
+    then the account's name and e-mail) and the patient's, when asked for; read by _line."""
+    specialist = sa.orm.aliased(SpecialistProfile)
+    account = sa.orm.aliased(User)
+    columns = [Appointment.public_id, Appointment.starts_at, Appointment.status, Service.name_en, Service.name_ru]
+    if doctor:
+        columns += [specialist.last_name, specialist.first_name, specialist.middle_name]
+        columns += [account.full_name, account.email]
+    if patient:
+        columns += [PatientProfile.last_name, PatientProfile.first_name, PatientProfile.middle_name]
+    stmt = sa.select(*columns).join(Service, Service.id == Appointment.service_id)
+    if doctor:
+        stmt = stmt.join(account, account.id == Appointment.doctor_id).outerjoin(
+            specialist, specialist.user_id == Appointment.doctor_id
+        )
+    if patient:
+        stmt = stmt.join(PatientProfile, PatientProfile.id == Appointment.patient_id)
+    return stmt.where(*conditions)
+
+
+def _line(row, doctor: bool, patient: bool) -> AppointmentLine:
+    """An AppointmentLine from a row of _lines; the doctor's name as User.display_name gives it."""
+    rest = row[5:]
+    doctor_name = patient_name = ""
+    if doctor:
+        doctor_name = _joined(*rest[:3]) or rest[3] or rest[4]
+        rest = rest[5:]
+    if patient:
+        patient_name = _joined(*rest[:3])
+    return AppointmentLine(*row[:5], doctor_name, patient_name)
+
+
 @cache
-def _one_doctor_between():
-    """appointments_between for one doctor, with parameters :start, :end and :doctor_id."""
-    return appointments_between(sa.bindparam("start"), sa.bindparam("end"), doctor_id=sa.bindparam("doctor_id"))
+def _doctor_day_lines():
+    """One doctor's appointments starting in [:start, :end) (parameter :doctor_id), in time order."""
+    stmt = _lines(
+        Appointment.doctor_id == sa.bindparam("doctor_id"),
+        Appointment.starts_at >= sa.bindparam("start"),
+        Appointment.starts_at < sa.bindparam("end"),
+        doctor=False,
+        patient=True,
+    )
+    return stmt.order_by(Appointment.starts_at, Appointment.id)
 
 
-def doctor_day(doctor_id: int, start: datetime, end: datetime) -> list[Appointment]:
+def doctor_day(doctor_id: int, start: datetime, end: datetime) -> list[AppointmentLine]:
     """One doctor's appointments starting in [start, end), in time order."""
     params = {"start": start, "end": end, "doctor_id": doctor_id}
-    return db.session.scalars(_one_doctor_between(), params).unique().all()
+    return [_line(row, doctor=False, patient=True) for row in db.session.execute(_doctor_day_lines(), params)]
+
+
+def _upcoming_conditions():
+    """Active appointments of :patient_id not yet over at :now."""
+    return (
+        Appointment.patient_id == sa.bindparam("patient_id"),
+        Appointment.ends_at > sa.bindparam("now"),
+        Appointment.status.in_(ACTIVE_STATUSES),
+    )
 
 
 @cache
 def _upcoming_for_patient():
     """The statement of upcoming_for_patient, with parameters :patient_id and :now."""
-    stmt = sa.select(Appointment).where(
-        Appointment.patient_id == sa.bindparam("patient_id"),
-        Appointment.ends_at > sa.bindparam("now"),
-        Appointment.status.in_(ACTIVE_STATUSES),
-    )
+    stmt = sa.select(Appointment).where(*_upcoming_conditions())
     return _with_people(stmt.order_by(Appointment.starts_at), patient=False)
 
 
 def upcoming_for_patient(patient: PatientProfile, now: datetime) -> list[Appointment]:
-    """The patient's appointments not yet over and still active, soonest first."""
+    """The patient's appointments not yet over and still active, soonest first (objects, for pages that act on
+    them)."""
     return db.session.scalars(_upcoming_for_patient(), {"patient_id": patient.id, "now": now}).unique().all()
+
+
+@cache
+def _upcoming_lines():
+    """The statement of upcoming_lines, with parameters :patient_id and :now."""
+    return _lines(*_upcoming_conditions(), doctor=True, patient=False).order_by(Appointment.starts_at)
+
+
+def upcoming_lines(patient: PatientProfile, now: datetime) -> list[AppointmentLine]:
+    """upcoming_for_patient as list rows."""
+    params = {"patient_id": patient.id, "now": now}
+    return [_line(row, doctor=True, patient=False) for row in db.session.execute(_upcoming_lines(), params)]
 
 
 @cache
 def _past_for_patient(limit: int):
     """The statement of past_for_patient, with parameters :patient_id and :now."""
-    stmt = sa.select(Appointment).where(
+    stmt = _lines(
         Appointment.patient_id == sa.bindparam("patient_id"),
         sa.or_(Appointment.ends_at <= sa.bindparam("now"), Appointment.status.not_in(ACTIVE_STATUSES)),
+        doctor=True,
+        patient=False,
     )
-    return _with_people(stmt.order_by(Appointment.starts_at.desc()).limit(limit), patient=False)
+    return stmt.order_by(Appointment.starts_at.desc()).limit(limit)
 
 
-def past_for_patient(patient: PatientProfile, now: datetime, limit: int = 50) -> list[Appointment]:
-    """The patient's finished, cancelled or missed appointments, latest first."""
-    return db.session.scalars(_past_for_patient(limit), {"patient_id": patient.id, "now": now}).unique().all()
+def past_for_patient(patient: PatientProfile, now: datetime, limit: int = 50) -> list[AppointmentLine]:
+    """The patient's finished, cancelled or missed appointments, latest first, as list rows."""
+    params = {"patient_id": patient.id, "now": now}
+    rows = db.session.execute(_past_for_patient(limit), params)
+    return [_line(row, doctor=True, patient=False) for row in rows]
 
 
 def patient_history_with(doctor_id: int, patient_id: int, exclude_id: int, limit: int = 20):
@@ -179,9 +268,11 @@ def _doctor_patients(words: int, upcoming: bool, past: bool, by_service: bool, l
         last_id,
         next_starts,
     )
-    page = page.select_from(PatientProfile).join(
-        ahead, ahead.c.patient_id == PatientProfile.id, isouter=not upcoming
-    ).where(PatientProfile.id.in_(mine))
+    page = (
+        page.select_from(PatientProfile)
+        .join(ahead, ahead.c.patient_id == PatientProfile.id, isouter=not upcoming)
+        .where(PatientProfile.id.in_(mine))
+    )
     for n in range(words):
         # search_text is folded in Python, so Cyrillic matches case-insensitively on SQLite too.
         page = page.where(PatientProfile.search_text.like(sa.bindparam(f"w{n}"), escape="/"))

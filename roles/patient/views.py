@@ -11,7 +11,7 @@ from app.permissions import get_appointment_or_404, represented_patients
 from app.scheduling.booking import can_patient_cancel
 from roles.patient import bp
 from roles.patient.forms import CancelForm, IntakeForm
-from roles.queries import past_for_patient, upcoming_for_patient
+from roles.queries import past_for_patient, upcoming_lines
 
 
 def _selected_patient():
@@ -33,7 +33,7 @@ def dashboard():
     """Upcoming and past appointments of the patient or a dependant."""
     patient, patients = _selected_patient()
     now = utcnow()
-    upcoming = upcoming_for_patient(patient, now)
+    upcoming = upcoming_lines(patient, now)
     past = past_for_patient(patient, now)
     return render_template("patient/dashboard.html", patient=patient, patients=patients, upcoming=upcoming, past=past)
 
