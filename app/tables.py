@@ -8,7 +8,7 @@ from typing import NamedTuple
 
 from app.formatting import local_datetime, viewer_formatter
 from app.i18n import current_language
-from app.presentation import status_label, url_builder
+from app.presentation import status_labels, url_builder
 
 
 class AppointmentCells(NamedTuple):
@@ -32,6 +32,7 @@ def appointment_cells(appointments, link: str | None, show: str, chat: str | Non
     open_url = url_builder(link, "appointment_id") if link else None
     chat_url = url_builder(chat, "appointment_id") if chat else None
     language = current_language()
+    labels = status_labels()
     return [
         AppointmentCells(
             when=clock(a.starts_at),
@@ -40,7 +41,7 @@ def appointment_cells(appointments, link: str | None, show: str, chat: str | Non
             patient=a.patient_name if show == "both" else "",
             service=a.service_ru if language == "ru" else a.service_en,
             status=a.status.value,
-            status_label=status_label(a.status),
+            status_label=labels[a.status],
             chat_url=chat_url(a.public_id) if chat_url else None,
         )
         for a in appointments

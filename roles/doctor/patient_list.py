@@ -5,7 +5,7 @@ from typing import NamedTuple
 
 from app.formatting import date_formatter, local_date, local_datetime, viewer_formatter
 from app.i18n import current_language, zone_or_default
-from app.presentation import status_label, url_builder
+from app.presentation import status_labels, url_builder
 from roles.doctor.services import timezone_difference
 from roles.queries import ListedPatient, Visit
 
@@ -37,6 +37,7 @@ def patient_list_rows(
     birthday = date_formatter("medium") or (lambda value: local_date(value, "medium"))
     open_url = url_builder("doctor.appointment", "appointment_id")
     language = current_language()
+    labels = status_labels()
     doctor_tz = zone_or_default(doctor_timezone)
     differences: dict[str | None, str] = {}  # patients share a few timezones; each difference is worked out once
 
@@ -45,7 +46,7 @@ def patient_list_rows(
         if visit is None:
             return None
         return VisitCells(
-            open_url(visit.public_id), clock(visit.starts_at), visit.service.name(language), status_label(visit.status)
+            open_url(visit.public_id), clock(visit.starts_at), visit.service.name(language), labels[visit.status]
         )
 
     rows = []

@@ -52,6 +52,21 @@ def test_dates_match_flask_babel(bare_app, language, zone):
         assert localtime(None) == localday(None) == localclock(None) == ""
 
 
+@pytest.mark.parametrize("language", ["ru", "en"])
+def test_every_hour_month_and_weekday_match_flask_babel(bare_app, language):
+    """The fields written without Babel (numbers, 12-hour clock, am/pm, month and weekday names) agree with it at
+    every hour of the day, in every month and on every weekday."""
+    bare_app.config["BABEL_DEFAULT_TIMEZONE"] = "UTC"
+    instants = [datetime(2027, month, 1, tzinfo=UTC) + timedelta(days=month, hours=hour, minutes=7 * hour, seconds=hour)
+                for month in range(1, 13) for hour in range(24)]  # fmt: skip
+    with bare_app.test_request_context("/", headers={"Accept-Language": language}):
+        for instant in instants:
+            for fmt in ("short", "medium", "long", "full"):
+                assert localtime(instant, fmt) == flask_babel.format_datetime(instant, fmt), (instant, fmt)
+                assert localday(instant, fmt) == flask_babel.format_date(instant, fmt), (instant, fmt)
+            assert localclock(instant) == flask_babel.format_time(instant, "short"), instant
+
+
 def test_url_builder_matches_url_for(bare_app):
     """Built URLs equal url_for's, for path segments and query values alike, quoting included."""
     ids = [uuid.uuid4(), "a b/c?d&e=f+g:h", "Ж", 42]
