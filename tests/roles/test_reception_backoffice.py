@@ -4,6 +4,7 @@ arrivals and no-shows, guardianships and the day board; every action audited, ba
 from datetime import UTC, date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
+import pytest
 import sqlalchemy as sa
 
 from app.database import utcnow
@@ -25,6 +26,11 @@ def _slots(doctor, service, count=2):
     slots = free_slots(doctor, service, utcnow(), limit=count)
     assert len(slots) == count
     return slots
+
+
+def _local_day(appointment) -> str:
+    """The appointment's date in Moscow, reception's timezone in these tests, as the board's ?date= takes it."""
+    return appointment.starts_at.astimezone(ZoneInfo("Europe/Moscow")).date().isoformat()
 
 
 def _night(doctor) -> datetime:
@@ -293,17 +299,70 @@ def test_cancel_needs_a_reason_and_ignores_the_patient_cut_off(client, login_as,
     assert again.status_code == 409 and "no longer active" in again.get_data(as_text=True)
 
 
-def test_mark_arrived(client, login_as, db):
-    """A booked appointment becomes confirmed; the board says so; audited. A second click is refused."""
-    login_as(Role.RECEPTION)
-    appointment = factories.appointment(starts_at=datetime.now(UTC) + timedelta(minutes=10))
+def _clock(moment: datetime, tz: str = "Europe/Moscow") -> str:
+    """A time of day as English pages print it ("9:05\u202fAM")."""
+    local = moment.astimezone(ZoneInfo(tz))
+    return f"{local.hour % 12 or 12}:{local.minute:02d}\u202f{'AM' if local.hour < 12 else 'PM'}"
+
+
+def _row(page: str, appointment) -> str:
+    """The HTML of the table row holding the appointment's buttons or links."""
+    at = page.index(f"/reception/appointments/{appointment.public_id}/")
+    return page[page.rindex("<tr>", 0, at) : page.index("</tr>", at)]
+
+
+@pytest.mark.parametrize("status", [AppointmentStatus.BOOKED, AppointmentStatus.CONFIRMED])
+def test_mark_arrived_records_the_time_and_keeps_the_status(client, login_as, db, status):
+    """Arrival stores the time, keeps the status (booked or confirmed), shows "arrived HH:MM" on the board and the
+    patient card instead of the buttons, and is audited once; a second click is refused with 409."""
+    me = login_as(Role.RECEPTION)
+    appointment = factories.appointment(starts_at=datetime.now(UTC) - timedelta(minutes=10), status=status)
+    board = f"/reception/?date={_local_day(appointment)}"
+    assert f"/reception/appointments/{appointment.public_id}/arrived" in _row(
+        client.get(board).get_data(as_text=True), appointment
+    )
     response = client.submit(f"/reception/appointments/{appointment.public_id}/arrived")
-    assert response.status_code == 302
+    assert response.status_code == 302 and response.headers["Location"] == board
     db.session.refresh(appointment)
-    assert appointment.status == AppointmentStatus.CONFIRMED
-    assert _actions(db) == ["mark_arrived"]
+    assert appointment.status == status
+    assert datetime.now(UTC) - appointment.arrived_at < timedelta(minutes=1)
+    arrived = f"arrived {_clock(appointment.arrived_at)}"
+    row = _row(client.get(board).get_data(as_text=True), appointment)
+    assert arrived in row and f">{status.value.capitalize()}</span>" in row
+    assert "/arrived" not in row and "/no-show" not in row and "/cancel" in row
+    card = client.get(f"/reception/patients/{appointment.patient.public_id}").get_data(as_text=True)
+    assert arrived in _row(card, appointment)
+    events = db.session.scalars(sa.select(AuditEvent).where(AuditEvent.action == "mark_arrived")).all()
+    assert [(e.actor_id, e.patient_id, e.object_id) for e in events] == [
+        (me.id, appointment.patient_id, str(appointment.public_id))
+    ]
     again = client.submit(f"/reception/appointments/{appointment.public_id}/arrived")
-    assert again.status_code == 409 and "Only a booked appointment" in again.get_data(as_text=True)
+    text = again.get_data(as_text=True)
+    assert again.status_code == 409
+    assert f"The patient&#39;s arrival was already recorded at {_clock(appointment.arrived_at)}." in text
+    assert _actions(db) == ["mark_arrived", "view_patient"]  # the refused second click is not audited
+
+
+@pytest.mark.parametrize(
+    ("status", "label"),
+    [
+        (AppointmentStatus.CANCELLED, "cancelled"),
+        (AppointmentStatus.COMPLETED, "completed"),
+        (AppointmentStatus.NO_SHOW, "no-show"),
+    ],
+)
+def test_arrival_is_refused_for_finished_appointments(client, login_as, db, status, label):
+    """Cancelled, completed and missed appointments show no arrival button and refuse a posted one with 409."""
+    login_as(Role.RECEPTION)
+    appointment = factories.appointment(starts_at=datetime.now(UTC) - timedelta(minutes=10), status=status)
+    page = client.get(f"/reception/?date={_local_day(appointment)}").get_data(as_text=True)
+    assert f"/reception/appointments/{appointment.public_id}/arrived" not in page
+    response = client.submit(f"/reception/appointments/{appointment.public_id}/arrived")
+    assert response.status_code == 409
+    assert f"This cannot be done to an appointment that is {label}." in response.get_data(as_text=True)
+    db.session.refresh(appointment)
+    assert (appointment.status, appointment.arrived_at) == (status, None)
+    assert _actions(db) == []
 
 
 def test_no_show_only_after_the_start(client, login_as, db):
@@ -311,7 +370,8 @@ def test_no_show_only_after_the_start(client, login_as, db):
     login_as(Role.RECEPTION)
     future = factories.appointment(starts_at=datetime.now(UTC) + timedelta(hours=2))
     early = client.submit(f"/reception/appointments/{future.public_id}/no-show")
-    assert early.status_code == 409 and "only after the start time" in early.get_data(as_text=True)
+    assert early.status_code == 409
+    assert "A no-show can be recorded only after the appointment&#39;s start time." in early.get_data(as_text=True)
     db.session.refresh(future)
     assert future.status == AppointmentStatus.BOOKED
     started = factories.appointment(starts_at=datetime.now(UTC) - timedelta(minutes=15))
@@ -319,6 +379,51 @@ def test_no_show_only_after_the_start(client, login_as, db):
     db.session.refresh(started)
     assert started.status == AppointmentStatus.NO_SHOW
     assert _actions(db) == ["mark_no_show"]
+
+
+def test_no_show_is_refused_after_arrival(client, login_as, db):
+    """Once the patient has arrived the board offers no no-show, and a posted one is refused with the arrival
+    time; only the arrival is audited."""
+    login_as(Role.RECEPTION)
+    appointment = factories.appointment(starts_at=datetime.now(UTC) - timedelta(minutes=15))
+    client.submit(f"/reception/appointments/{appointment.public_id}/arrived")
+    db.session.refresh(appointment)
+    response = client.submit(f"/reception/appointments/{appointment.public_id}/no-show")
+    text = response.get_data(as_text=True)
+    assert response.status_code == 409
+    assert f"The patient arrived at {_clock(appointment.arrived_at)}, so this is not a no-show." in text
+    db.session.refresh(appointment)
+    assert appointment.status == AppointmentStatus.BOOKED
+    assert _actions(db) == ["mark_arrived"]
+
+
+def test_a_button_pressed_after_a_cancellation_changes_nothing(client, login_as, db):
+    """The board offered "Arrived", a colleague cancelled meanwhile: pressing it answers 409 with the reason and
+    the board as it is now; the cancellation stands and no arrival is audited."""
+    login_as(Role.RECEPTION)
+    appointment = factories.appointment(starts_at=datetime.now(UTC) + timedelta(minutes=30))
+    board = client.get(f"/reception/?date={_local_day(appointment)}").get_data(as_text=True)
+    assert f"/reception/appointments/{appointment.public_id}/arrived" in board
+    client.submit(f"/reception/appointments/{appointment.public_id}/cancel", {"reason": "Patient phoned"})
+    response = client.submit(f"/reception/appointments/{appointment.public_id}/arrived")
+    text = response.get_data(as_text=True)
+    assert response.status_code == 409
+    assert "This cannot be done to an appointment that is cancelled." in text
+    assert f"/reception/appointments/{appointment.public_id}/arrived" not in text
+    db.session.refresh(appointment)
+    assert (appointment.status, appointment.arrived_at) == (AppointmentStatus.CANCELLED, None)
+    assert _actions(db) == ["cancel_appointment"]
+
+
+def test_status_actions_without_the_csrf_token_are_400(client, login_as, db):
+    """A forged or stale form without its token answers 400 and changes nothing."""
+    login_as(Role.RECEPTION)
+    appointment = factories.appointment(starts_at=datetime.now(UTC) - timedelta(minutes=15))
+    for action in ("arrived", "no-show"):
+        assert client.post(f"/reception/appointments/{appointment.public_id}/{action}").status_code == 400
+    db.session.refresh(appointment)
+    assert (appointment.status, appointment.arrived_at) == (AppointmentStatus.BOOKED, None)
+    assert _actions(db) == []
 
 
 def test_status_actions_on_unknown_appointments_are_404(client, login_as):
