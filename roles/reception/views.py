@@ -204,7 +204,9 @@ def book_for_patient(patient_id):
     status = 200
     if request.method == "POST":
         search, doctor, service, slots = _slot_search(
-            MultiDict({"doctor": form.doctor.data or "", "service": form.service.data or ""})
+            MultiDict(
+                {"doctor": form.doctor.data or "", "service": form.service.data or "", "day": form.day.data or ""}
+            )
         )
         starts_at = parse_instant(form.starts_at.data or "")
         if not form.validate_on_submit() or starts_at is None:
@@ -219,7 +221,8 @@ def book_for_patient(patient_id):
             except BookingError as refused:
                 form.form_errors.append(str(refused))
                 status = 409 if refused.code == "slot_taken" else 422
-                slots = free_slots(doctor, service, utcnow(), limit=SLOTS_SHOWN)
+                # Listed again (the refused slot may be gone) from the day reception was looking at.
+                slots = free_slots(doctor, service, utcnow(), limit=SLOTS_SHOWN, first_day=search.day.data)
             else:
                 record_access("book_appointment", appointment, record)
                 flash(_("The appointment has been booked."), "success")

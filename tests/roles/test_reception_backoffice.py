@@ -1,6 +1,7 @@
 """Reception back office: registering and editing patients, booking for them, moving, cancelling, marking
 arrivals and no-shows, guardianships and the day board; every action audited, bad input a form error."""
 
+import re
 from datetime import UTC, date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
@@ -215,6 +216,63 @@ def test_a_patient_already_busy_is_refused(client, login_as, db):
     )
     assert response.status_code == 422
     assert "already has an appointment at this time" in response.get_data(as_text=True)
+
+
+def _slot_buttons(page: str) -> list[str]:
+    """The starts offered as slot buttons, in page order."""
+    return re.findall(r'name="starts_at" value="([^"]+)"', page)
+
+
+def test_a_refused_slot_keeps_the_chosen_day_doctor_and_service(client, login_as, db):
+    """Someone else took the slot meanwhile: 422 with the reason, and the list goes on from the day reception chose
+    (not from today), with the same doctor, service and day still chosen in the search form."""
+    me = login_as(Role.RECEPTION)
+    doctor, service = factories.offering_doctor(last_name="Keptdoctor")
+    record = factories.patient()
+    url = f"/reception/patients/{record.public_id}/book"
+    day = datetime.now(ZoneInfo("Europe/Moscow")).date() + timedelta(days=5)
+    page = client.get(f"{url}?doctor={doctor.public_id}&service={service.code}&day={day}").get_data(as_text=True)
+    first, second = free_slots(doctor, service, utcnow(), limit=2, first_day=day)
+    assert _slot_buttons(page)[:2] == [first.starts_at.isoformat(), second.starts_at.isoformat()]
+    book(factories.patient(), doctor, service, first.starts_at, me)  # another desk was quicker
+    response = client.submit(
+        url,
+        {
+            "doctor": str(doctor.public_id),
+            "service": service.code,
+            "day": day.isoformat(),
+            "starts_at": first.starts_at.isoformat(),
+        },
+    )
+    text = response.get_data(as_text=True)
+    assert response.status_code == 422 and "This time is not available for booking" in text
+    offered = _slot_buttons(text)
+    assert offered[0] == second.starts_at.isoformat() and first.starts_at.isoformat() not in offered
+    assert all(datetime.fromisoformat(s).astimezone(ZoneInfo(doctor.timezone)).date() >= day for s in offered)
+    assert f'name="day" type="date" value="{day}"' in text  # the search form's day
+    assert f'<input type="hidden" name="day" value="{day}">' in text  # and the next click's
+    assert f'<option selected value="{doctor.public_id}">' in text
+    assert f'<option selected value="{service.code}">' in text
+    assert db.session.scalar(sa.select(sa.func.count(Appointment.id)).where(Appointment.patient_id == record.id)) == 0
+
+
+def test_a_malformed_day_with_a_slot_is_422(client, login_as, db):
+    """A garbled day travelling with a slot answers 422 with the field's reason and books nothing."""
+    login_as(Role.RECEPTION)
+    doctor, service = factories.offering_doctor()
+    record = factories.patient()
+    slot = _slots(doctor, service)[0]
+    response = client.submit(
+        f"/reception/patients/{record.public_id}/book",
+        {
+            "doctor": str(doctor.public_id),
+            "service": service.code,
+            "day": "31-12-2030",
+            "starts_at": slot.starts_at.isoformat(),
+        },
+    )
+    assert response.status_code == 422 and "Not a valid date value." in response.get_data(as_text=True)
+    assert db.session.scalar(sa.select(sa.func.count(Appointment.id))) == 0 and _actions(db) == []
 
 
 # --- Rescheduling ---
