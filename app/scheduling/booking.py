@@ -161,22 +161,3 @@ def reschedule(appointment: Appointment, new_starts_at: datetime, by: User, now:
         # book() rolls back only the refusals it detects after inserting; the earlier ones leave our change pending.
         db.session.rollback()
         raise
-
-
-def mark_arrived(appointment: Appointment) -> None:
-    """Reception records that the patient of a booked appointment has arrived (status becomes confirmed)."""
-    if appointment.status != AppointmentStatus.BOOKED:
-        raise BookingError("not_booked", _("Only a booked appointment can be marked as arrived."))
-    appointment.status = AppointmentStatus.CONFIRMED
-    db.session.commit()
-
-
-def mark_no_show(appointment: Appointment, now: datetime | None = None) -> None:
-    """Reception records that the patient did not come; only once the appointment has started."""
-    now = now or utcnow()
-    if appointment.status != AppointmentStatus.BOOKED:
-        raise BookingError("not_booked", _("Only a booked appointment can be marked as a no-show."))
-    if appointment.starts_at > now:
-        raise BookingError("too_early", _("A no-show can be marked only after the start time."))
-    appointment.status = AppointmentStatus.NO_SHOW
-    db.session.commit()

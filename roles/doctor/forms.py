@@ -5,7 +5,10 @@ from flask_wtf import FlaskForm
 from wtforms import DateField, HiddenField, IntegerField
 from wtforms.validators import AnyOf, DataRequired, Optional
 
-STATUS_ACTIONS = ("start", "complete", "no_show")
+from app.models import Role
+from app.scheduling.status import actions_for
+
+STATUS_ACTIONS = actions_for(Role.DOCTOR)
 
 
 class StatusForm(FlaskForm):

@@ -3,61 +3,23 @@
 from datetime import date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
-import sqlalchemy as sa
 from flask_babel import gettext as _
 
-from app.extensions import db
-from app.models import Appointment, AppointmentStatus
-from app.presentation import status_label
-
-# action -> (statuses it may start from, status it leads to)
-TRANSITIONS = {
-    "start": ((AppointmentStatus.BOOKED, AppointmentStatus.CONFIRMED), AppointmentStatus.IN_PROGRESS),
-    "complete": ((AppointmentStatus.IN_PROGRESS,), AppointmentStatus.COMPLETED),
-    "no_show": ((AppointmentStatus.BOOKED, AppointmentStatus.CONFIRMED), AppointmentStatus.NO_SHOW),
-}
-
-
-class StatusChangeRefused(ValueError):
-    """The requested status change does not apply to the appointment as it is now."""
+from app.models import Appointment, Role
+from app.scheduling.status import StatusChangeRefused as StatusChangeRefused  # the doctor's views catch it from here
+from app.scheduling.status import apply_action
+from app.scheduling.status import available_actions as _available_actions
 
 
 def available_actions(appointment: Appointment, now: datetime) -> list[str]:
     """The status actions the appointment's doctor may take right now, in display order."""
-    actions = [a for a, (sources, _target) in TRANSITIONS.items() if appointment.status in sources]
-    if appointment.starts_at > now and "no_show" in actions:
-        actions.remove("no_show")  # nobody can miss an appointment that has not begun
-    return actions
+    return _available_actions(appointment, Role.DOCTOR, now)
 
 
-def change_status(appointment: Appointment, action: str, now: datetime) -> AppointmentStatus:
-    """Apply a status action, refusing transitions that do not fit; the update is conditional, so a concurrent
-    change (a cancellation in another tab) wins instead of being overwritten."""
-    if action not in TRANSITIONS:
-        raise StatusChangeRefused(_("Unknown action."))
-    sources, target = TRANSITIONS[action]
-    if appointment.status not in sources:
-        raise StatusChangeRefused(
-            _("This cannot be done to an appointment that is %(status)s.", status=_status(appointment))
-        )
-    if action == "no_show" and appointment.starts_at > now:
-        raise StatusChangeRefused(_("A no-show can be recorded only after the appointment's start time."))
-    result = db.session.execute(
-        sa.update(Appointment)
-        .where(Appointment.id == appointment.id, Appointment.status.in_(sources))
-        .values(status=target)
-    )
-    if result.rowcount != 1:
-        db.session.rollback()
-        raise StatusChangeRefused(_("The appointment was changed meanwhile; please look again."))
-    db.session.commit()
-    db.session.refresh(appointment)
-    return target
-
-
-def _status(appointment: Appointment) -> str:
-    """The appointment's status in the current language, lower-cased to sit inside a sentence."""
-    return status_label(appointment.status).lower()
+def change_status(appointment: Appointment, action: str, now: datetime) -> None:
+    """Apply a doctor's status action under the rules both cabinets share (app.scheduling.status); a concurrent
+    change wins and the action is refused."""
+    apply_action(appointment, action, Role.DOCTOR, now)
 
 
 def timezone_difference(patient_tz: ZoneInfo, doctor_tz: ZoneInfo, at: datetime) -> str:

@@ -54,10 +54,12 @@ class SlotSearchForm(FlaskForm):
 
 
 class SlotForm(FlaskForm):
-    """The slot reception picked; doctor and service travel with it and are checked again."""
+    """The slot reception picked; doctor and service travel with it and are checked again, and the day the slots
+    were listed from, so that a refused slot lists the same days again."""
 
     doctor = HiddenField(validators=[DataRequired()])
     service = HiddenField(validators=[DataRequired()])
+    day = HiddenField()  # checked as SlotSearchForm.day
     starts_at = HiddenField(validators=[DataRequired()])
 
 

@@ -1,6 +1,7 @@
 """Reception back-office pages: the day board, the patient registry, booking and guardianships."""
 
 from datetime import timedelta
+from functools import partial
 from zoneinfo import ZoneInfo
 
 import sqlalchemy as sa
@@ -12,11 +13,12 @@ from werkzeug.datastructures import MultiDict
 from app.audit import record_access
 from app.database import utcnow
 from app.extensions import db
-from app.models import Appointment, Guardianship, PatientProfile, Sex, User
+from app.models import Appointment, Guardianship, PatientProfile, Role, Sex, User
 from app.permissions import get_appointment_or_404, get_patient_or_404, parse_uuid
 from app.presentation import localized
-from app.scheduling.booking import BookingError, book, cancel, mark_arrived, mark_no_show, offers, reschedule
+from app.scheduling.booking import BookingError, book, cancel, offers, reschedule
 from app.scheduling.slots import free_slots
+from app.scheduling.status import StatusChangeRefused, apply_action, available_actions
 from roles.queries import appointments_between, past_for_patient, upcoming_for_patient
 from roles.reception import bp
 from roles.reception.forms import (
@@ -47,11 +49,17 @@ def _search_results():
     return query, search_patients(query)
 
 
+def _actions_at(now):
+    """For the appointment tables: the status actions reception may take on an appointment at `now`."""
+    return partial(available_actions, role=Role.RECEPTION, now=now)
+
+
 def _board(day, status: int = 200):
     """The day board of every doctor's appointments with reception's actions, and the patient search."""
     start, end = day_bounds_utc(day, current_user.timezone)
     appointments = db.session.scalars(appointments_between(start, end)).unique().all()
     query, results = _search_results()
+    now = utcnow()
     page = render_template(
         "reception/dashboard.html",
         day=day,
@@ -59,8 +67,9 @@ def _board(day, status: int = 200):
         previous_day=day - timedelta(days=1),
         next_day=day + timedelta(days=1),
         appointments=appointments,
-        now=utcnow(),
+        now=now,
         action_form=ActionForm(),
+        reception_actions=_actions_at(now),
         query=query,
         results=results,
     )
@@ -110,6 +119,7 @@ def _card(record: PatientProfile, guardian_form: GuardianshipForm | None = None,
         guardians=guardians,
         guardian_form=guardian_form or GuardianshipForm(formdata=None),
         action_form=ActionForm(),
+        reception_actions=_actions_at(now),
         now=now,
     )
     return page, status
@@ -194,7 +204,9 @@ def book_for_patient(patient_id):
     status = 200
     if request.method == "POST":
         search, doctor, service, slots = _slot_search(
-            MultiDict({"doctor": form.doctor.data or "", "service": form.service.data or ""})
+            MultiDict(
+                {"doctor": form.doctor.data or "", "service": form.service.data or "", "day": form.day.data or ""}
+            )
         )
         starts_at = parse_instant(form.starts_at.data or "")
         if not form.validate_on_submit() or starts_at is None:
@@ -209,7 +221,8 @@ def book_for_patient(patient_id):
             except BookingError as refused:
                 form.form_errors.append(str(refused))
                 status = 409 if refused.code == "slot_taken" else 422
-                slots = free_slots(doctor, service, utcnow(), limit=SLOTS_SHOWN)
+                # Listed again (the refused slot may be gone) from the day reception was looking at.
+                slots = free_slots(doctor, service, utcnow(), limit=SLOTS_SHOWN, first_day=search.day.data)
             else:
                 record_access("book_appointment", appointment, record)
                 flash(_("The appointment has been booked."), "success")
@@ -288,31 +301,32 @@ def cancel_appointment(appointment_id):
     return render_template("reception/cancel.html", appointment=appointment, form=form), status
 
 
-def _change_status(appointment_id, change, action: str, done: str):
-    """Apply a status change from a board button; refusals show on the board with 409."""
+def _change_status(appointment_id, action: str, audit: str, done: str):
+    """Take a status action from a list button under the rules both cabinets share; refusals show on the board
+    with 409, and only a change that happened is audited."""
     appointment = get_appointment_or_404(appointment_id, current_user)
     if not ActionForm().validate_on_submit():
         abort(400)
     try:
-        change(appointment)
-    except BookingError as refused:
+        apply_action(appointment, action, Role.RECEPTION)
+    except StatusChangeRefused as refused:
         flash(str(refused), "danger")
         return _board(_local_day(appointment), status=409)
-    record_access(action, appointment, appointment.patient)
+    record_access(audit, appointment, appointment.patient)
     flash(done, "success")
     return _back_to_board(appointment)
 
 
 @bp.post("/appointments/<appointment_id>/arrived")
 def appointment_arrived(appointment_id):
-    """Mark that the patient has arrived for a booked appointment."""
-    return _change_status(appointment_id, mark_arrived, "mark_arrived", _("Marked as arrived."))
+    """Record the time the patient arrived; the status stays booked or confirmed until the doctor starts."""
+    return _change_status(appointment_id, "arrive", "mark_arrived", _("Marked as arrived."))
 
 
 @bp.post("/appointments/<appointment_id>/no-show")
 def appointment_no_show(appointment_id):
-    """Mark that the patient did not come; allowed only after the start time."""
-    return _change_status(appointment_id, mark_no_show, "mark_no_show", _("Marked as a no-show."))
+    """Mark that the patient did not come; allowed only after the start time and without a recorded arrival."""
+    return _change_status(appointment_id, "no_show", "mark_no_show", _("Marked as a no-show."))
 
 
 @bp.post("/patients/<patient_id>/guardians")

@@ -269,6 +269,23 @@ def test_no_show_after_the_start_time(client, login_as, db):
     assert missed.status == AppointmentStatus.NO_SHOW
 
 
+def test_no_show_is_refused_once_reception_recorded_the_arrival(client, login_as, db):
+    """The patient arrived at reception: the doctor is offered start but no no-show, and a posted no-show is
+    refused with the arrival time, unaudited."""
+    doctor = login_as(Role.DOCTOR)
+    appt = factories.appointment(factories.patient(), doctor, datetime.now(UTC) - timedelta(minutes=20))
+    appt.arrived_at = datetime.now(UTC) - timedelta(minutes=25)
+    db.session.commit()
+    page = client.get(f"/doctor/appointments/{appt.public_id}").get_data(as_text=True)
+    assert "Start the appointment" in page and "Mark as no-show" not in page
+    response = _status(client, appt, "no_show")
+    assert response.status_code == 302
+    assert "so this is not a no-show." in client.get(response.headers["Location"]).get_data(as_text=True)
+    db.session.refresh(appt)
+    assert appt.status == AppointmentStatus.BOOKED
+    assert db.session.scalar(sa.select(sa.func.count()).select_from(AuditEvent)) == 2  # the two page views only
+
+
 def test_only_the_appointments_own_doctor_changes_its_status(client, login_as, db):
     """A treating colleague may read the appointment but not run it; a stranger does not even see it."""
     patient = factories.patient()

@@ -1,9 +1,11 @@
 """Reception back office: registering and editing patients, booking for them, moving, cancelling, marking
 arrivals and no-shows, guardianships and the day board; every action audited, bad input a form error."""
 
+import re
 from datetime import UTC, date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
+import pytest
 import sqlalchemy as sa
 
 from app.database import utcnow
@@ -25,6 +27,11 @@ def _slots(doctor, service, count=2):
     slots = free_slots(doctor, service, utcnow(), limit=count)
     assert len(slots) == count
     return slots
+
+
+def _local_day(appointment) -> str:
+    """The appointment's date in Moscow, reception's timezone in these tests, as the board's ?date= takes it."""
+    return appointment.starts_at.astimezone(ZoneInfo("Europe/Moscow")).date().isoformat()
 
 
 def _night(doctor) -> datetime:
@@ -211,6 +218,63 @@ def test_a_patient_already_busy_is_refused(client, login_as, db):
     assert "already has an appointment at this time" in response.get_data(as_text=True)
 
 
+def _slot_buttons(page: str) -> list[str]:
+    """The starts offered as slot buttons, in page order."""
+    return re.findall(r'name="starts_at" value="([^"]+)"', page)
+
+
+def test_a_refused_slot_keeps_the_chosen_day_doctor_and_service(client, login_as, db):
+    """Someone else took the slot meanwhile: 422 with the reason, and the list goes on from the day reception chose
+    (not from today), with the same doctor, service and day still chosen in the search form."""
+    me = login_as(Role.RECEPTION)
+    doctor, service = factories.offering_doctor(last_name="Keptdoctor")
+    record = factories.patient()
+    url = f"/reception/patients/{record.public_id}/book"
+    day = datetime.now(ZoneInfo("Europe/Moscow")).date() + timedelta(days=5)
+    page = client.get(f"{url}?doctor={doctor.public_id}&service={service.code}&day={day}").get_data(as_text=True)
+    first, second = free_slots(doctor, service, utcnow(), limit=2, first_day=day)
+    assert _slot_buttons(page)[:2] == [first.starts_at.isoformat(), second.starts_at.isoformat()]
+    book(factories.patient(), doctor, service, first.starts_at, me)  # another desk was quicker
+    response = client.submit(
+        url,
+        {
+            "doctor": str(doctor.public_id),
+            "service": service.code,
+            "day": day.isoformat(),
+            "starts_at": first.starts_at.isoformat(),
+        },
+    )
+    text = response.get_data(as_text=True)
+    assert response.status_code == 422 and "This time is not available for booking" in text
+    offered = _slot_buttons(text)
+    assert offered[0] == second.starts_at.isoformat() and first.starts_at.isoformat() not in offered
+    assert all(datetime.fromisoformat(s).astimezone(ZoneInfo(doctor.timezone)).date() >= day for s in offered)
+    assert f'name="day" type="date" value="{day}"' in text  # the search form's day
+    assert f'<input type="hidden" name="day" value="{day}">' in text  # and the next click's
+    assert f'<option selected value="{doctor.public_id}">' in text
+    assert f'<option selected value="{service.code}">' in text
+    assert db.session.scalar(sa.select(sa.func.count(Appointment.id)).where(Appointment.patient_id == record.id)) == 0
+
+
+def test_a_malformed_day_with_a_slot_is_422(client, login_as, db):
+    """A garbled day travelling with a slot answers 422 with the field's reason and books nothing."""
+    login_as(Role.RECEPTION)
+    doctor, service = factories.offering_doctor()
+    record = factories.patient()
+    slot = _slots(doctor, service)[0]
+    response = client.submit(
+        f"/reception/patients/{record.public_id}/book",
+        {
+            "doctor": str(doctor.public_id),
+            "service": service.code,
+            "day": "31-12-2030",
+            "starts_at": slot.starts_at.isoformat(),
+        },
+    )
+    assert response.status_code == 422 and "Not a valid date value." in response.get_data(as_text=True)
+    assert db.session.scalar(sa.select(sa.func.count(Appointment.id))) == 0 and _actions(db) == []
+
+
 # --- Rescheduling ---
 
 
@@ -293,17 +357,70 @@ def test_cancel_needs_a_reason_and_ignores_the_patient_cut_off(client, login_as,
     assert again.status_code == 409 and "no longer active" in again.get_data(as_text=True)
 
 
-def test_mark_arrived(client, login_as, db):
-    """A booked appointment becomes confirmed; the board says so; audited. A second click is refused."""
-    login_as(Role.RECEPTION)
-    appointment = factories.appointment(starts_at=datetime.now(UTC) + timedelta(minutes=10))
+def _clock(moment: datetime, tz: str = "Europe/Moscow") -> str:
+    """A time of day as English pages print it ("9:05\u202fAM")."""
+    local = moment.astimezone(ZoneInfo(tz))
+    return f"{local.hour % 12 or 12}:{local.minute:02d}\u202f{'AM' if local.hour < 12 else 'PM'}"
+
+
+def _row(page: str, appointment) -> str:
+    """The HTML of the table row holding the appointment's buttons or links."""
+    at = page.index(f"/reception/appointments/{appointment.public_id}/")
+    return page[page.rindex("<tr>", 0, at) : page.index("</tr>", at)]
+
+
+@pytest.mark.parametrize("status", [AppointmentStatus.BOOKED, AppointmentStatus.CONFIRMED])
+def test_mark_arrived_records_the_time_and_keeps_the_status(client, login_as, db, status):
+    """Arrival stores the time, keeps the status (booked or confirmed), shows "arrived HH:MM" on the board and the
+    patient card instead of the buttons, and is audited once; a second click is refused with 409."""
+    me = login_as(Role.RECEPTION)
+    appointment = factories.appointment(starts_at=datetime.now(UTC) - timedelta(minutes=10), status=status)
+    board = f"/reception/?date={_local_day(appointment)}"
+    assert f"/reception/appointments/{appointment.public_id}/arrived" in _row(
+        client.get(board).get_data(as_text=True), appointment
+    )
     response = client.submit(f"/reception/appointments/{appointment.public_id}/arrived")
-    assert response.status_code == 302
+    assert response.status_code == 302 and response.headers["Location"] == board
     db.session.refresh(appointment)
-    assert appointment.status == AppointmentStatus.CONFIRMED
-    assert _actions(db) == ["mark_arrived"]
+    assert appointment.status == status
+    assert datetime.now(UTC) - appointment.arrived_at < timedelta(minutes=1)
+    arrived = f"arrived {_clock(appointment.arrived_at)}"
+    row = _row(client.get(board).get_data(as_text=True), appointment)
+    assert arrived in row and f">{status.value.capitalize()}</span>" in row
+    assert "/arrived" not in row and "/no-show" not in row and "/cancel" in row
+    card = client.get(f"/reception/patients/{appointment.patient.public_id}").get_data(as_text=True)
+    assert arrived in _row(card, appointment)
+    events = db.session.scalars(sa.select(AuditEvent).where(AuditEvent.action == "mark_arrived")).all()
+    assert [(e.actor_id, e.patient_id, e.object_id) for e in events] == [
+        (me.id, appointment.patient_id, str(appointment.public_id))
+    ]
     again = client.submit(f"/reception/appointments/{appointment.public_id}/arrived")
-    assert again.status_code == 409 and "Only a booked appointment" in again.get_data(as_text=True)
+    text = again.get_data(as_text=True)
+    assert again.status_code == 409
+    assert f"The patient&#39;s arrival was already recorded at {_clock(appointment.arrived_at)}." in text
+    assert _actions(db) == ["mark_arrived", "view_patient"]  # the refused second click is not audited
+
+
+@pytest.mark.parametrize(
+    ("status", "label"),
+    [
+        (AppointmentStatus.CANCELLED, "cancelled"),
+        (AppointmentStatus.COMPLETED, "completed"),
+        (AppointmentStatus.NO_SHOW, "no-show"),
+    ],
+)
+def test_arrival_is_refused_for_finished_appointments(client, login_as, db, status, label):
+    """Cancelled, completed and missed appointments show no arrival button and refuse a posted one with 409."""
+    login_as(Role.RECEPTION)
+    appointment = factories.appointment(starts_at=datetime.now(UTC) - timedelta(minutes=10), status=status)
+    page = client.get(f"/reception/?date={_local_day(appointment)}").get_data(as_text=True)
+    assert f"/reception/appointments/{appointment.public_id}/arrived" not in page
+    response = client.submit(f"/reception/appointments/{appointment.public_id}/arrived")
+    assert response.status_code == 409
+    assert f"This cannot be done to an appointment that is {label}." in response.get_data(as_text=True)
+    db.session.refresh(appointment)
+    assert (appointment.status, appointment.arrived_at) == (status, None)
+    assert _actions(db) == []
 
 
 def test_no_show_only_after_the_start(client, login_as, db):
@@ -311,7 +428,8 @@ def test_no_show_only_after_the_start(client, login_as, db):
     login_as(Role.RECEPTION)
     future = factories.appointment(starts_at=datetime.now(UTC) + timedelta(hours=2))
     early = client.submit(f"/reception/appointments/{future.public_id}/no-show")
-    assert early.status_code == 409 and "only after the start time" in early.get_data(as_text=True)
+    assert early.status_code == 409
+    assert "A no-show can be recorded only after the appointment&#39;s start time." in early.get_data(as_text=True)
     db.session.refresh(future)
     assert future.status == AppointmentStatus.BOOKED
     started = factories.appointment(starts_at=datetime.now(UTC) - timedelta(minutes=15))
@@ -319,6 +437,51 @@ def test_no_show_only_after_the_start(client, login_as, db):
     db.session.refresh(started)
     assert started.status == AppointmentStatus.NO_SHOW
     assert _actions(db) == ["mark_no_show"]
+
+
+def test_no_show_is_refused_after_arrival(client, login_as, db):
+    """Once the patient has arrived the board offers no no-show, and a posted one is refused with the arrival
+    time; only the arrival is audited."""
+    login_as(Role.RECEPTION)
+    appointment = factories.appointment(starts_at=datetime.now(UTC) - timedelta(minutes=15))
+    client.submit(f"/reception/appointments/{appointment.public_id}/arrived")
+    db.session.refresh(appointment)
+    response = client.submit(f"/reception/appointments/{appointment.public_id}/no-show")
+    text = response.get_data(as_text=True)
+    assert response.status_code == 409
+    assert f"The patient arrived at {_clock(appointment.arrived_at)}, so this is not a no-show." in text
+    db.session.refresh(appointment)
+    assert appointment.status == AppointmentStatus.BOOKED
+    assert _actions(db) == ["mark_arrived"]
+
+
+def test_a_button_pressed_after_a_cancellation_changes_nothing(client, login_as, db):
+    """The board offered "Arrived", a colleague cancelled meanwhile: pressing it answers 409 with the reason and
+    the board as it is now; the cancellation stands and no arrival is audited."""
+    login_as(Role.RECEPTION)
+    appointment = factories.appointment(starts_at=datetime.now(UTC) + timedelta(minutes=30))
+    board = client.get(f"/reception/?date={_local_day(appointment)}").get_data(as_text=True)
+    assert f"/reception/appointments/{appointment.public_id}/arrived" in board
+    client.submit(f"/reception/appointments/{appointment.public_id}/cancel", {"reason": "Patient phoned"})
+    response = client.submit(f"/reception/appointments/{appointment.public_id}/arrived")
+    text = response.get_data(as_text=True)
+    assert response.status_code == 409
+    assert "This cannot be done to an appointment that is cancelled." in text
+    assert f"/reception/appointments/{appointment.public_id}/arrived" not in text
+    db.session.refresh(appointment)
+    assert (appointment.status, appointment.arrived_at) == (AppointmentStatus.CANCELLED, None)
+    assert _actions(db) == ["cancel_appointment"]
+
+
+def test_status_actions_without_the_csrf_token_are_400(client, login_as, db):
+    """A forged or stale form without its token answers 400 and changes nothing."""
+    login_as(Role.RECEPTION)
+    appointment = factories.appointment(starts_at=datetime.now(UTC) - timedelta(minutes=15))
+    for action in ("arrived", "no-show"):
+        assert client.post(f"/reception/appointments/{appointment.public_id}/{action}").status_code == 400
+    db.session.refresh(appointment)
+    assert (appointment.status, appointment.arrived_at) == (AppointmentStatus.BOOKED, None)
+    assert _actions(db) == []
 
 
 def test_status_actions_on_unknown_appointments_are_404(client, login_as):

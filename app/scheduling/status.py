@@ -1,0 +1,134 @@
+"""Appointment status rules for every cabinet: one table of actions, applied with a conditional UPDATE.
+
+The doctor starts, completes and marks no-shows; reception records arrivals and no-shows. Arrival is a time of its
+own (`Appointment.arrived_at`), not a status: the status stays booked or confirmed until the doctor starts.
+"""
+
+from dataclasses import dataclass
+from datetime import datetime
+
+import sqlalchemy as sa
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+from flask_babel.speaklater import LazyString
+
+from app.database import utcnow
+from app.extensions import db
+from app.formatting import local_time
+from app.models import Appointment, AppointmentStatus, Role
+from app.presentation import status_label
+
+# Booked or confirmed: the appointment is still waiting for the patient and the doctor.
+WAITING = (AppointmentStatus.BOOKED, AppointmentStatus.CONFIRMED)
+
+
+@dataclass(frozen=True)
+class Transition:
+    """One status action: who may take it, from which statuses, what it leads to, and when it is refused."""
+
+    roles: frozenset[Role]
+    sources: tuple[AppointmentStatus, ...]
+    # None: the status stays as it is (arrival only records a time).
+    target: AppointmentStatus | None
+    # Set when the action needs the start time to have passed: the refusal before it.
+    before_start: LazyString | None = None
+    # Set when a recorded arrival rules the action out: the refusal then, with %(time)s the arrival's local time.
+    after_arrival: LazyString | None = None
+    records_arrival: bool = False
+
+
+# In display order: each cabinet shows the actions its role may take, in this order.
+TRANSITIONS: dict[str, Transition] = {
+    "arrive": Transition(
+        roles=frozenset({Role.RECEPTION}),
+        sources=WAITING,
+        target=None,
+        after_arrival=_l("The patient's arrival was already recorded at %(time)s."),
+        records_arrival=True,
+    ),
+    "start": Transition(
+        roles=frozenset({Role.DOCTOR}),
+        sources=WAITING,
+        target=AppointmentStatus.IN_PROGRESS,
+    ),
+    "complete": Transition(
+        roles=frozenset({Role.DOCTOR}),
+        sources=(AppointmentStatus.IN_PROGRESS,),
+        target=AppointmentStatus.COMPLETED,
+    ),
+    "no_show": Transition(
+        roles=frozenset({Role.DOCTOR, Role.RECEPTION}),
+        sources=WAITING,
+        target=AppointmentStatus.NO_SHOW,
+        # Nobody can miss an appointment that has not begun, nor one they came to.
+        before_start=_l("A no-show can be recorded only after the appointment's start time."),
+        after_arrival=_l("The patient arrived at %(time)s, so this is not a no-show."),
+    ),
+}
+
+
+class StatusChangeRefused(ValueError):
+    """The requested action does not apply to the appointment as it is now; `code` is stable, the message is for
+    people."""
+
+    def __init__(self, code: str, message: str) -> None:
+        super().__init__(message)
+        self.code = code
+
+
+def actions_for(role: Role) -> tuple[str, ...]:
+    """The actions a role may take at all, in display order."""
+    return tuple(action for action, rule in TRANSITIONS.items() if role in rule.roles)
+
+
+def refusal(appointment: Appointment, action: str, role: Role, now: datetime) -> StatusChangeRefused | None:
+    """Why the role cannot take the action on the appointment as loaded at `now`, or None when it can."""
+    rule = TRANSITIONS.get(action)
+    if rule is None or role not in rule.roles:
+        return StatusChangeRefused("unavailable", _("That action is not available."))
+    if appointment.status not in rule.sources:
+        status = status_label(appointment.status).lower()  # sits inside a sentence
+        return StatusChangeRefused(
+            "status", _("This cannot be done to an appointment that is %(status)s.", status=status)
+        )
+    if rule.after_arrival is not None and appointment.arrived_at is not None:
+        return StatusChangeRefused(
+            "arrived", str(rule.after_arrival) % {"time": local_time(appointment.arrived_at, "short")}
+        )
+    if rule.before_start is not None and appointment.starts_at > now:
+        return StatusChangeRefused("too_early", str(rule.before_start))
+    return None
+
+
+def available_actions(appointment: Appointment, role: Role, now: datetime) -> list[str]:
+    """The actions the role may take on the appointment right now, in display order (no queries: for list rows)."""
+    return [action for action in actions_for(role) if refusal(appointment, action, role, now) is None]
+
+
+def apply_action(appointment: Appointment, action: str, role: Role, now: datetime | None = None) -> None:
+    """Take a status action after checking the rules, then commit and reload the appointment.
+
+    The UPDATE repeats the rules that another request could have changed meanwhile (status, arrival) in its WHERE,
+    so a concurrent change, such as a cancellation in another tab, wins instead of being overwritten.
+    """
+    now = now or utcnow()
+    refused = refusal(appointment, action, role, now)
+    if refused is not None:
+        raise refused
+    rule = TRANSITIONS[action]
+    conditions = [Appointment.id == appointment.id, Appointment.status.in_(rule.sources)]
+    if rule.after_arrival is not None:
+        conditions.append(Appointment.arrived_at.is_(None))
+    values = {}
+    if rule.target is not None:
+        values["status"] = rule.target
+    if rule.records_arrival:
+        values["arrived_at"] = now
+    result = db.session.execute(
+        sa.update(Appointment).where(*conditions).values(**values).execution_options(synchronize_session=False)
+    )
+    if result.rowcount != 1:
+        db.session.rollback()
+        raise StatusChangeRefused("changed", _("The appointment was changed meanwhile; please look again."))
+    db.session.commit()
+    db.session.refresh(appointment)
