@@ -6,7 +6,7 @@ again, every link went through url_for. Looked up once per table, a row costs ab
 
 from typing import NamedTuple
 
-from app.formatting import local_datetime, viewer_formatter
+from app.formatting import local_datetime, local_time, viewer_formatter
 from app.i18n import current_language
 from app.presentation import status_labels, url_builder
 
@@ -22,6 +22,7 @@ class AppointmentCells(NamedTuple):
     status: str
     status_label: str
     chat_url: str | None
+    arrived: str  # reception's arrival time, for the doctor's lists ("" otherwise)
 
 
 def appointment_cells(appointments, link: str | None, show: str, chat: str | None) -> list[AppointmentCells]:
@@ -29,6 +30,7 @@ def appointment_cells(appointments, link: str | None, show: str, chat: str | Non
     `appointment_id`; `show` picks the person column ("patient", "doctor", or "both" for the doctor plus a patient
     column)."""
     clock = viewer_formatter("datetime", "short") or (lambda value: local_datetime(value, "short"))
+    time_of_day = viewer_formatter("time", "short") or (lambda value: local_time(value, "short"))
     open_url = url_builder(link, "appointment_id") if link else None
     chat_url = url_builder(chat, "appointment_id") if chat else None
     language = current_language()
@@ -43,6 +45,7 @@ def appointment_cells(appointments, link: str | None, show: str, chat: str | Non
             status=a.status.value,
             status_label=labels[a.status],
             chat_url=chat_url(a.public_id) if chat_url else None,
+            arrived=time_of_day(a.arrived_at) if a.arrived_at and show == "patient" else "",
         )
         for a in appointments
     ]

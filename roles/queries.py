@@ -55,6 +55,7 @@ class AppointmentLine(NamedTuple):
     public_id: uuid.UUID
     starts_at: datetime
     status: AppointmentStatus
+    arrived_at: datetime | None
     service_en: str
     service_ru: str
     doctor_name: str
@@ -71,7 +72,8 @@ def _lines(*conditions, doctor: bool, patient: bool):
     then the account's name and e-mail) and the patient's, when asked for; read by _line."""
     specialist = sa.orm.aliased(SpecialistProfile)
     account = sa.orm.aliased(User)
-    columns = [Appointment.public_id, Appointment.starts_at, Appointment.status, Service.name_en, Service.name_ru]
+    columns = [Appointment.public_id, Appointment.starts_at, Appointment.status, Appointment.arrived_at]
+    columns += [Service.name_en, Service.name_ru]
     if doctor:
         columns += [specialist.last_name, specialist.first_name, specialist.middle_name]
         columns += [account.full_name, account.email]
@@ -89,14 +91,14 @@ def _lines(*conditions, doctor: bool, patient: bool):
 
 def _line(row, doctor: bool, patient: bool) -> AppointmentLine:
     """An AppointmentLine from a row of _lines; the doctor's name as User.display_name gives it."""
-    rest = row[5:]
+    rest = row[6:]
     doctor_name = patient_name = ""
     if doctor:
         doctor_name = _joined(*rest[:3]) or rest[3] or rest[4]
         rest = rest[5:]
     if patient:
         patient_name = _joined(*rest[:3])
-    return AppointmentLine(*row[:5], doctor_name, patient_name)
+    return AppointmentLine(*row[:6], doctor_name, patient_name)
 
 
 @cache

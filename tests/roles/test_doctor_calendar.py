@@ -442,3 +442,26 @@ def test_a_day_off_tomorrow_removes_tomorrows_free_slots(client, login_as):
     page = client.get(card).get_data(as_text=True)
     assert f"at={tomorrow.isoformat()}T" not in page
     assert f"at={(tomorrow + timedelta(days=7)).isoformat()}T" in page  # the same weekday next week still is
+
+
+def test_arrival_recorded_by_reception_shows_on_the_doctors_pages(client, login_as, db):
+    """The day, the week and the appointment page show when the patient arrived, in the doctor's timezone."""
+    from babel.dates import format_time
+
+    doctor = login_as(Role.DOCTOR)
+    patient = factories.patient()
+    starts = datetime.now(UTC).replace(second=0, microsecond=0) + timedelta(minutes=30)
+    appt = factories.appointment(patient, doctor, starts)
+    appt.arrived_at = starts - timedelta(minutes=17)
+    db.session.commit()
+    shown = "arrived " + format_time(appt.arrived_at, "short", tzinfo=ZoneInfo(doctor.timezone), locale="en")
+    local_day = starts.astimezone(ZoneInfo(doctor.timezone)).date().isoformat()
+    for url in (
+        f"/doctor/?date={local_day}",
+        f"/doctor/week?date={local_day}",
+        f"/doctor/appointments/{appt.public_id}",
+    ):
+        assert shown in client.get(url).get_data(as_text=True), url
+    appt.arrived_at = None
+    db.session.commit()
+    assert "arrived " not in client.get(f"/doctor/?date={local_day}").get_data(as_text=True)
