@@ -10,17 +10,19 @@ from tests.services.process import free_port, wait_until
 ROOT = Path(__file__).resolve().parent.parent
 
 
-def start_gunicorn(env: dict, workers: int, threads: int) -> tuple[subprocess.Popen, int]:
-    """Serve wsgi:app with gunicorn; returns the master process and the port once /healthz answers."""
+def start_gunicorn(
+    env: dict, workers: int, threads: int, worker_class: str = "gthread"
+) -> tuple[subprocess.Popen, int]:
+    """Serve wsgi:app with gunicorn; returns the master process and the port once /healthz answers.
+
+    `threads` applies to the gthread worker class only (gunicorn would turn sync workers with threads into gthread).
+    """
     port = free_port()
+    shape = ["--worker-class", worker_class, "--workers", str(workers)]
+    if worker_class == "gthread":
+        shape += ["--threads", str(threads)]
     master = subprocess.Popen(
-        [
-            str(ROOT / ".venv/bin/gunicorn"),
-            "--bind", f"127.0.0.1:{port}",
-            "--workers", str(workers),
-            "--threads", str(threads),
-            "wsgi:app",
-        ],
+        [str(ROOT / ".venv/bin/gunicorn"), "--bind", f"127.0.0.1:{port}", *shape, "wsgi:app"],
         cwd=ROOT,
         env=env,
         stdout=subprocess.DEVNULL,
