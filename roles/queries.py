@@ -156,19 +156,19 @@ def upcoming_lines(patient: PatientProfile, now: datetime) -> list[AppointmentLi
 
 @cache
 def _past_for_patient(limit: int):
-    """The statement of past_for_patient, with parameters :patient_id and :now."""
+    """The statement of past_for_patient, with parameters :patient_id, :now and :skip."""
     stmt = _lines(
         Appointment.patient_id == sa.bindparam("patient_id"),
         sa.or_(Appointment.ends_at <= sa.bindparam("now"), Appointment.status.not_in(ACTIVE_STATUSES)),
         doctor=True,
         patient=False,
     )
-    return stmt.order_by(Appointment.starts_at.desc()).limit(limit)
+    return stmt.order_by(Appointment.starts_at.desc(), Appointment.id.desc()).limit(limit).offset(sa.bindparam("skip"))
 
 
-def past_for_patient(patient: PatientProfile, now: datetime, limit: int = 50) -> list[AppointmentLine]:
-    """The patient's finished, cancelled or missed appointments, latest first, as list rows."""
-    params = {"patient_id": patient.id, "now": now}
+def past_for_patient(patient: PatientProfile, now: datetime, limit: int = 50, skip: int = 0) -> list[AppointmentLine]:
+    """The patient's finished, cancelled or missed appointments, latest first, as list rows (`skip` for pages)."""
+    params = {"patient_id": patient.id, "now": now, "skip": skip}
     rows = db.session.execute(_past_for_patient(limit), params)
     return [_line(row, doctor=True, patient=False) for row in rows]
 

@@ -28,14 +28,54 @@ def _selected_patient():
     return patients[0], patients
 
 
+# The cabinet shows the latest visits; the whole history is a page of its own.
+RECENT_PAST = 10
+HISTORY_PAGE = 50
+
+
 @bp.get("/")
 def dashboard():
-    """Upcoming and past appointments of the patient or a dependant."""
+    """Upcoming appointments of the patient or a dependant, and the latest past ones."""
     patient, patients = _selected_patient()
     now = utcnow()
     upcoming = upcoming_lines(patient, now)
-    past = past_for_patient(patient, now)
-    return render_template("patient/dashboard.html", patient=patient, patients=patients, upcoming=upcoming, past=past)
+    past = past_for_patient(patient, now, limit=RECENT_PAST + 1)  # one more tells whether there are earlier ones
+    return render_template(
+        "patient/dashboard.html",
+        patient=patient,
+        patients=patients,
+        upcoming=upcoming,
+        past=past[:RECENT_PAST],
+        earlier=len(past) > RECENT_PAST,
+        for_args=_for_args(patient),
+    )
+
+
+@bp.get("/history")
+def history():
+    """Every past appointment of the patient or a dependant, latest first, a page at a time."""
+    patient, patients = _selected_patient()
+    page = request.args.get("page", "1")
+    if not page.isdigit() or not 1 <= int(page) <= 10_000:
+        abort(404)
+    page = int(page)
+    found = past_for_patient(patient, utcnow(), limit=HISTORY_PAGE + 1, skip=(page - 1) * HISTORY_PAGE)
+    if page > 1 and not found:
+        abort(404)
+    return render_template(
+        "patient/history.html",
+        patient=patient,
+        patients=patients,
+        past=found[:HISTORY_PAGE],
+        page=page,
+        more=len(found) > HISTORY_PAGE,
+        for_args=_for_args(patient),
+    )
+
+
+def _for_args(patient) -> dict:
+    """The query arguments that keep a dependant chosen in the switcher on the next page."""
+    return {"for": patient.public_id} if patient.user_id != current_user.id else {}
 
 
 @bp.get("/appointments/<appointment_id>")

@@ -81,3 +81,61 @@ def test_switcher_refuses_someone_elses_record(client, login_as):
     login_as(Role.PATIENT)
     stranger = factories.patient()
     assert client.get(f"/patient/?for={stranger.public_id}").status_code == 404
+
+
+def _visits(patient, count: int, doctor=None):
+    """`count` completed visits, the latest yesterday, one a day before that; returns their doctors' surnames, latest
+    first."""
+    names = []
+    for n in range(count):
+        doctor_user = doctor or factories.doctor(last_name=f"Visit{n:03d}doc")
+        factories.appointment(
+            patient, doctor_user, datetime.now(UTC) - timedelta(days=n + 1), status=AppointmentStatus.COMPLETED
+        )
+        names.append(f"Visit{n:03d}doc")
+    return names
+
+
+def test_cabinet_shows_the_latest_ten_visits_and_links_the_history(client, login_as):
+    """With twelve past visits the cabinet lists the ten latest, newest first, and links to the whole history."""
+    me = login_as(Role.PATIENT)
+    names = _visits(me.patient_profile, 12)
+    past = client.get("/patient/").get_data(as_text=True).split("Past appointments")[1]
+    shown = [name for name in names if name in past]
+    assert shown == names[:10]
+    assert sorted(shown, key=past.index) == names[:10]
+    assert 'href="/patient/history"' in past and "All past appointments" in past
+
+
+def test_cabinet_without_earlier_visits_has_no_history_link(client, login_as):
+    """Ten visits or fewer all fit on the cabinet page."""
+    me = login_as(Role.PATIENT)
+    _visits(me.patient_profile, 10)
+    page = client.get("/patient/").get_data(as_text=True)
+    assert "All past appointments" not in page and page.count("Visit0") == 10
+
+
+def test_history_pages_through_every_visit(client, login_as):
+    """The history lists fifty visits a page, latest first, with links between pages; past the end is 404."""
+    me = login_as(Role.PATIENT)
+    doctor = factories.doctor(last_name="Historydoc")
+    _visits(me.patient_profile, 53, doctor=doctor)
+    first = client.get("/patient/history").get_data(as_text=True)
+    assert first.count("Historydoc") == 50 and 'href="/patient/history?page=2"' in first and "Later" not in first
+    second = client.get("/patient/history?page=2").get_data(as_text=True)
+    assert second.count("Historydoc") == 3 and 'href="/patient/history?page=1"' in second and "Earlier" not in second
+    for bad in ("3", "0", "x", "-1", "99999999"):
+        assert client.get(f"/patient/history?page={bad}").status_code == 404, bad
+
+
+def test_history_of_a_dependant_and_not_of_a_stranger(client, login_as):
+    """A guardian reads the dependant's history; another patient's record answers 404."""
+    me = login_as(Role.PATIENT)
+    child = factories.dependant(me, first_name="Миша", last_name="Смирнов")
+    _visits(child, 1, doctor=factories.doctor(last_name="Childdoc"))
+    page = client.get(f"/patient/history?for={child.public_id}").get_data(as_text=True)
+    assert "Childdoc" in page and "Смирнов Миша" in page
+    stranger = factories.patient()
+    _visits(stranger, 1, doctor=factories.doctor(last_name="Strangerdoc"))
+    response = client.get(f"/patient/history?for={stranger.public_id}")
+    assert response.status_code == 404 and "Strangerdoc" not in response.get_data(as_text=True)
