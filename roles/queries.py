@@ -231,21 +231,21 @@ def contains_pattern(text: str) -> str:
     return "%" + text.replace("/", "//").replace("%", "/%").replace("_", "/_") + "%"
 
 
-@lru_cache(maxsize=64)  # shapes grow with the words typed: keep the common ones
-def _doctor_patients(words: int, upcoming: bool, past: bool, by_service: bool, limit: int):
-    """The patient list's page query for one shape of filters, with parameters :doctor_id, :now, :w0..., and
-    :service_id when `by_service`."""
+@lru_cache(maxsize=128)  # shapes grow with the words typed: keep the common ones
+def _doctor_patients(words: int, coming: bool, past: bool, by_service: bool):
+    """One part of the patient list for one shape of filters: the patients with a coming appointment (`coming`),
+    soonest first, or the others, by name. Parameters :doctor_id, :now, :w0..., :service_id when `by_service`,
+    :limit and :skip."""
     doctor_id, now = sa.bindparam("doctor_id"), sa.bindparam("now")
     active_ahead = (Appointment.status.in_(ACTIVE_STATUSES), Appointment.ends_at > now)
-    # The earliest coming start sorts the page: one pass over the doctor's active appointments not yet over (a
-    # partial index holds just those), joined to the matching patients, instead of a lookup per patient.
+    # The earliest coming start: one pass over the doctor's active appointments not yet over (a partial index holds
+    # just those), joined to the patients, instead of a lookup per patient.
     ahead = (
         sa.select(Appointment.patient_id, sa.func.min(Appointment.starts_at).label("next_starts"))
         .where(Appointment.doctor_id == doctor_id, *active_ahead)
         .group_by(Appointment.patient_id)
         .subquery("ahead")
     )
-    next_starts = ahead.c.next_starts
     # The ids below are looked up only for the rows kept (PostgreSQL evaluates select-list subqueries after LIMIT).
     next_id = _first_appointment_id(doctor_id, *active_ahead, order_by=(Appointment.starts_at, Appointment.id))
     # The latest visit that began and was not cancelled: what "seen" means for the doctor.
@@ -257,32 +257,33 @@ def _doctor_patients(words: int, upcoming: bool, past: bool, by_service: bool, l
     )
     # A subquery, not a join: looked up for the rows kept only (a join made PostgreSQL scan every account).
     timezone = sa.select(User.timezone).where(User.id == PatientProfile.user_id).correlate(PatientProfile)
-    mine = sa.select(Appointment.patient_id).where(Appointment.doctor_id == doctor_id)
-    if by_service:
-        mine = mine.where(Appointment.service_id == sa.bindparam("service_id"))
     page = sa.select(
         PatientProfile.last_name,
         PatientProfile.first_name,
         PatientProfile.middle_name,
         PatientProfile.date_of_birth,
         timezone.scalar_subquery(),
-        next_id,
+        next_id if coming else sa.null(),
         last_id,
-        next_starts,
-    )
-    page = (
-        page.select_from(PatientProfile)
-        .join(ahead, ahead.c.patient_id == PatientProfile.id, isouter=not upcoming)
-        .where(PatientProfile.id.in_(mine))
-    )
+    ).select_from(PatientProfile)
+    if coming:
+        # A coming appointment makes the patient the doctor's: only a service filter needs their appointments.
+        page = page.join(ahead, ahead.c.patient_id == PatientProfile.id)
+        order = (ahead.c.next_starts, PatientProfile.last_name, PatientProfile.first_name, PatientProfile.id)
+    else:
+        page = page.outerjoin(ahead, ahead.c.patient_id == PatientProfile.id).where(ahead.c.patient_id.is_(None))
+        order = (PatientProfile.last_name, PatientProfile.first_name, PatientProfile.id)
+    if by_service or not coming:
+        mine = sa.select(Appointment.patient_id).where(Appointment.doctor_id == doctor_id)
+        if by_service:
+            mine = mine.where(Appointment.service_id == sa.bindparam("service_id"))
+        page = page.where(PatientProfile.id.in_(mine))
     for n in range(words):
         # search_text is folded in Python, so Cyrillic matches case-insensitively on SQLite too.
         page = page.where(PatientProfile.search_text.like(sa.bindparam(f"w{n}"), escape="/"))
     if past:
         page = page.where(last_id.is_not(None))
-    return page.order_by(
-        next_starts.asc().nulls_last(), PatientProfile.last_name, PatientProfile.first_name, PatientProfile.id
-    ).limit(limit)
+    return page.order_by(*order).limit(sa.bindparam("limit")).offset(sa.bindparam("skip"))
 
 
 @cache
@@ -302,20 +303,29 @@ def doctor_patients(
     past: bool = False,
     service_id: int | None = None,
     limit: int = 200,
+    skip: int = 0,
 ) -> list[tuple[ListedPatient, Visit | None, Visit | None]]:
     """Rows (patient, next active appointment or None, latest begun visit or None) for the patients of the doctor,
-    patients with a coming appointment first, soonest first. `services` are the doctor's (doctor_services), which
-    the visits refer to.
+    patients with a coming appointment first, soonest first, then the others by name; `limit` rows after the first
+    `skip`. `services` are the doctor's (doctor_services), which the visits refer to.
 
-    Two queries of plain columns: a list page builds no ORM objects, which cost more than the rendering.
+    The patients with a coming appointment are few and read first; the rest of the doctor's patients (the whole
+    history of the practice) are read only when those do not fill the page. Queries of plain columns: a list page
+    builds no ORM objects, which cost more than the rendering.
     """
     words = search.casefold().split()
-    params = {"doctor_id": doctor_id, "now": now}
+    params = {"doctor_id": doctor_id, "now": now, "limit": limit + skip, "skip": 0}
     if service_id is not None:
         params["service_id"] = service_id
     params.update({f"w{n}": contains_pattern(word) for n, word in enumerate(words)})
-    page = _doctor_patients(len(words), upcoming, past, service_id is not None, limit)
-    rows = db.session.execute(page, params).all()
+    shape = (len(words), past, service_id is not None)
+    coming = db.session.execute(_doctor_patients(shape[0], True, *shape[1:]), params).all()
+    rows = coming[skip:]
+    if len(coming) < limit + skip and not upcoming:
+        # Every coming one has been read: the others continue the list where they end.
+        others_skip = max(0, skip - len(coming))
+        params.update(limit=limit + skip - len(coming) - others_skip, skip=others_skip)
+        rows += db.session.execute(_doctor_patients(shape[0], False, *shape[1:]), params).all()
     wanted = sorted({i for row in rows for i in row[5:7] if i is not None})
     by_service = {s.id: s for s in services}
     visits = {

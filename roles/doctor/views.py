@@ -79,12 +79,16 @@ def week():
     )
 
 
-# Rows shown at once: the list is a live search, so typing narrows it instead of paging through thousands.
-PATIENT_LIST_SIZE = 50
+# Rows shown at once: the list is a live search, so typing narrows it; pages reach the rest.
+PATIENT_LIST_SIZE = 25
 
 
 def _patient_rows():
-    """The patient list for the current query parameters, with each patient's timezone difference."""
+    """The patient list's page for the current query parameters, each patient with their timezone difference."""
+    page = request.args.get("page", "1")
+    if not page.isdigit() or not 1 <= int(page) <= 10_000:
+        abort(404)
+    page = int(page)
     services = doctor_services(current_user.id)
     chosen = next((s for s in services if s.code == request.args.get("service")), None)
     when = request.args.get("when", "")
@@ -97,19 +101,28 @@ def _patient_rows():
         upcoming=when == "upcoming",
         past=when == "past",
         service_id=chosen.id if chosen is not None else None,
-        limit=PATIENT_LIST_SIZE,
+        limit=PATIENT_LIST_SIZE + 1,  # one more tells whether a next page exists
+        skip=(page - 1) * PATIENT_LIST_SIZE,
     )
-    return patient_list_rows(found, current_user.timezone, now), services, chosen, when
+    if page > 1 and not found:
+        abort(404)
+    listing = {
+        "rows": patient_list_rows(found[:PATIENT_LIST_SIZE], current_user.timezone, now),
+        "page": page,
+        "more": len(found) > PATIENT_LIST_SIZE,
+        # What the page links keep: the search and filters as given.
+        "filters": {key: request.args[key] for key in ("q", "when", "service") if request.args.get(key)},
+    }
+    return listing, services, chosen, when
 
 
 @bp.get("/patients")
 def patients():
     """Every patient the doctor has seen or will see, with their next appointment and timezone difference."""
-    rows, services, chosen, when = _patient_rows()
+    listing, services, chosen, when = _patient_rows()
     return render_template(
         "doctor/patients.html",
-        limit=PATIENT_LIST_SIZE,
-        rows=rows,
+        **listing,
         services=services,
         chosen=chosen,
         when=when,
@@ -120,8 +133,8 @@ def patients():
 @bp.get("/patients/search")
 def patient_search():
     """The patient list alone, refreshed as the doctor types or changes a filter."""
-    rows, _services, _chosen, _when = _patient_rows()
-    return render_template("doctor/_patient_rows.html", rows=rows, limit=PATIENT_LIST_SIZE)
+    listing, _services, _chosen, _when = _patient_rows()
+    return render_template("doctor/_patient_rows.html", **listing)
 
 
 @bp.get("/appointments/<appointment_id>")

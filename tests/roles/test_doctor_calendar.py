@@ -465,3 +465,38 @@ def test_arrival_recorded_by_reception_shows_on_the_doctors_pages(client, login_
     appt.arrived_at = None
     db.session.commit()
     assert "arrived " not in client.get(f"/doctor/?date={local_day}").get_data(as_text=True)
+
+
+def test_patient_list_pages_continue_from_coming_patients_to_the_rest(client, login_as):
+    """Patients with a coming appointment come first, soonest first, then the others by name, 25 a page; the page
+    links keep the search and filters, and a page past the end (or a malformed one) answers 404."""
+    doctor = login_as(Role.DOCTOR)
+    now = datetime.now(UTC)
+    coming = [factories.patient(last_name=f"Zcoming{n}") for n in range(3)]
+    for n, record in enumerate(coming):
+        factories.appointment(record, doctor, now + timedelta(days=3 - n))  # Zcoming2 is the soonest
+    seen = [factories.patient(last_name=f"Aseen{n:02d}") for n in range(27)]
+    for record in seen:
+        factories.appointment(record, doctor, now - timedelta(days=2), status=AppointmentStatus.COMPLETED)
+    expected = ["Zcoming2", "Zcoming1", "Zcoming0"] + [f"Aseen{n:02d}" for n in range(27)]
+
+    def listed(url: str) -> list[str]:
+        """Surnames in the order the page lists them."""
+        page = client.get(url).get_data(as_text=True)
+        return re.findall(r"(Zcoming\d|Aseen\d\d)", page)
+
+    first = client.get("/doctor/patients").get_data(as_text=True)
+    assert listed("/doctor/patients") == expected[:25]
+    assert 'href="/doctor/patients?page=2"' in first and "Previous" not in first
+    assert listed("/doctor/patients?page=2") == expected[25:]
+    assert listed("/doctor/patients/search?page=2") == expected[25:]
+    for bad in ("3", "0", "x", "-2"):
+        assert client.get(f"/doctor/patients?page={bad}").status_code == 404, bad
+    # Filters and the search carry over to the next page.
+    assert listed("/doctor/patients?when=past") == expected[3:28]
+    assert 'href="/doctor/patients?page=2&amp;when=past"' in client.get("/doctor/patients?when=past").get_data(
+        as_text=True
+    )
+    assert listed("/doctor/patients?page=2&when=past") == expected[28:]
+    assert listed("/doctor/patients?q=aseen1") == [f"Aseen1{n}" for n in range(10)]
+    assert listed("/doctor/patients?when=upcoming") == expected[:3]
