@@ -21,6 +21,10 @@ from app.models import (
     User,
 )
 from app.scheduling.slots import free_slots
+from app.scheduling.status import StatusChangeRefused, refusal, stage_action
+
+# Refusals caused by the current state of the slot or the appointment, not by the request: answered with 409.
+CONFLICTS = frozenset({"slot_taken", "status", "changed"})
 
 
 class BookingError(Exception):
@@ -29,6 +33,11 @@ class BookingError(Exception):
     def __init__(self, code: str, message: str) -> None:
         super().__init__(message)
         self.code = code
+
+    @property
+    def http_status(self) -> int:
+        """409 when someone else's change stands in the way, 422 when the request itself cannot be met."""
+        return 409 if self.code in CONFLICTS else 422
 
 
 @dataclass
@@ -118,28 +127,51 @@ def _overlapping(condition, starts_at: datetime, ends_at: datetime, exclude: int
     return bool(db.session.scalar(stmt))
 
 
+def cancel_refusal(appointment: Appointment, by: User, now: datetime | None = None) -> BookingError | None:
+    """Why `by` cannot cancel or move the appointment as loaded (the shared status rules), or None when they can;
+    the patients' cut-off is can_patient_cancel()'s."""
+    refused = refusal(appointment, "cancel", by.role, now or utcnow())
+    return None if refused is None else BookingError(refused.code, str(refused))
+
+
 def can_patient_cancel(appointment: Appointment, now: datetime | None = None) -> bool:
-    """Patients cancel their own active appointments up to the clinic's cut-off before the start."""
+    """Patients cancel their own appointments that have not started up to the clinic's cut-off before the start."""
     now = now or utcnow()
     cutoff = timedelta(hours=current_app.config["CANCEL_CUTOFF_HOURS"])
-    return appointment.is_active and appointment.starts_at - now >= cutoff
+    return refusal(appointment, "cancel", Role.PATIENT, now) is None and appointment.starts_at - now >= cutoff
 
 
-def cancel(appointment: Appointment, by: User, reason: str) -> None:
-    """Cancel an appointment, recording who did it and why; its time becomes free again."""
-    if not appointment.is_active:
-        raise BookingError("not_active", _("This appointment is no longer active."))
-    appointment.status = AppointmentStatus.CANCELLED
-    appointment.cancelled_at = utcnow()
-    appointment.cancelled_by = by
-    appointment.cancel_reason = reason.strip()[:300]
+def _stage_cancel(appointment: Appointment, by: User, reason: str, now: datetime) -> None:
+    """Run the cancellation's conditional UPDATE (app.scheduling.status) without committing; when the appointment
+    is not cancellable or was changed since it was loaded, nothing is written and the refusal is a BookingError."""
+    try:
+        stage_action(
+            appointment,
+            "cancel",
+            by.role,
+            now,
+            cancelled_at=now,
+            cancelled_by_id=by.id,
+            cancel_reason=reason.strip()[:300],
+        )
+    except StatusChangeRefused as refused:
+        raise BookingError(refused.code, str(refused)) from refused
+
+
+def cancel(appointment: Appointment, by: User, reason: str, now: datetime | None = None) -> None:
+    """Cancel an appointment that has not started, recording who did it and why; its time becomes free again.
+
+    Refused (BookingError) when the appointment is in progress or over, or when another request changed it since it
+    was loaded (a doctor's start, say): that change stands.
+    """
+    _stage_cancel(appointment, by, reason, now or utcnow())
     db.session.commit()
+    db.session.refresh(appointment)
 
 
 def reschedule(appointment: Appointment, new_starts_at: datetime, by: User, now: datetime | None = None) -> Appointment:
-    """Move an active appointment to another free slot of the same doctor and service; returns the new one."""
-    if not appointment.is_active:
-        raise BookingError("not_active", _("This appointment is no longer active."))
+    """Move an appointment that has not started to another free slot of the same doctor and service; returns the
+    new one. Refused like cancel() when the original cannot be cancelled or was changed meanwhile."""
     old_intake = appointment.intake
     answers = (
         IntakeAnswers(old_intake.reason, old_intake.complaints, old_intake.medication, old_intake.remote_consent)
@@ -148,13 +180,11 @@ def reschedule(appointment: Appointment, new_starts_at: datetime, by: User, now:
     )
     # Cancel-then-book inside one uncommitted transaction rather than book-then-cancel: with the original still
     # active, a move to a slot overlapping its own time (say 15 minutes later) would be refused as a clash with
-    # itself. The cancellation is only flushed (book() queries autoflush it, freeing the time), and book() commits
-    # it together with the new row, so the database never holds two overlapping active appointments; any refusal
-    # rolls the whole transaction back and the original stays booked untouched.
-    appointment.status = AppointmentStatus.CANCELLED
-    appointment.cancelled_at = utcnow()
-    appointment.cancelled_by = by
-    appointment.cancel_reason = "rescheduled"
+    # itself. The cancellation's conditional UPDATE runs first (refused, with nothing written, if the original was
+    # changed since it was loaded; on PostgreSQL it also locks the row, so a concurrent start waits and is then
+    # refused), and book() commits it together with the new row, so the database never holds two overlapping
+    # active appointments; any refusal rolls the whole transaction back and the original stays as it was.
+    _stage_cancel(appointment, by, "rescheduled", utcnow())
     try:
         return book(appointment.patient, appointment.doctor, appointment.service, new_starts_at, by, answers, now)
     except BookingError:

@@ -1,10 +1,12 @@
 """Appointment status rules for every cabinet: one table of actions, applied with a conditional UPDATE.
 
-The doctor starts, completes and marks no-shows; reception records arrivals and no-shows. Arrival is a time of its
+The doctor starts, completes and marks no-shows; reception records arrivals and no-shows; patients and reception
+cancel (app.scheduling.booking adds the cancellation's details and the patients' cut-off). Arrival is a time of its
 own (`Appointment.arrived_at`), not a status: the status stays booked or confirmed until the doctor starts.
 """
 
-from dataclasses import dataclass
+from collections.abc import Mapping
+from dataclasses import dataclass, field
 from datetime import datetime
 
 import sqlalchemy as sa
@@ -35,6 +37,8 @@ class Transition:
     # Set when a recorded arrival rules the action out: the refusal then, with %(time)s the arrival's local time.
     after_arrival: LazyString | None = None
     records_arrival: bool = False
+    # Statuses outside `sources` whose refusal says more than "cannot be done to an appointment that is …".
+    status_refusals: Mapping[AppointmentStatus, LazyString] = field(default_factory=dict)
 
 
 # In display order: each cabinet shows the actions its role may take, in this order.
@@ -64,6 +68,21 @@ TRANSITIONS: dict[str, Transition] = {
         before_start=_l("A no-show can be recorded only after the appointment's start time."),
         after_arrival=_l("The patient arrived at %(time)s, so this is not a no-show."),
     ),
+    # Also what rescheduling does to the original appointment. Only a waiting appointment can be cancelled: once
+    # the doctor has started, the consultation is under way, and only the doctor ends it (complete).
+    "cancel": Transition(
+        roles=frozenset({Role.PATIENT, Role.RECEPTION}),
+        sources=WAITING,
+        target=AppointmentStatus.CANCELLED,
+        status_refusals={
+            AppointmentStatus.IN_PROGRESS: _l(
+                "The doctor has already started this appointment; it can no longer be cancelled or moved."
+            ),
+            AppointmentStatus.COMPLETED: _l("This appointment is no longer active."),
+            AppointmentStatus.NO_SHOW: _l("This appointment is no longer active."),
+            AppointmentStatus.CANCELLED: _l("This appointment is no longer active."),
+        },
+    ),
 }
 
 
@@ -87,6 +106,8 @@ def refusal(appointment: Appointment, action: str, role: Role, now: datetime) ->
     if rule is None or role not in rule.roles:
         return StatusChangeRefused("unavailable", _("That action is not available."))
     if appointment.status not in rule.sources:
+        if appointment.status in rule.status_refusals:
+            return StatusChangeRefused("status", str(rule.status_refusals[appointment.status]))
         status = status_label(appointment.status).lower()  # sits inside a sentence
         return StatusChangeRefused(
             "status", _("This cannot be done to an appointment that is %(status)s.", status=status)
@@ -105,21 +126,23 @@ def available_actions(appointment: Appointment, role: Role, now: datetime) -> li
     return [action for action in actions_for(role) if refusal(appointment, action, role, now) is None]
 
 
-def apply_action(appointment: Appointment, action: str, role: Role, now: datetime | None = None) -> None:
-    """Take a status action after checking the rules, then commit and reload the appointment.
+def stage_action(appointment: Appointment, action: str, role: Role, now: datetime, **values) -> None:
+    """Check the rules, then run the action's conditional UPDATE in the session's transaction without committing;
+    `values` are further columns the action sets (a cancellation's time, author and reason).
 
-    The UPDATE repeats the rules that another request could have changed meanwhile (status, arrival) in its WHERE,
-    so a concurrent change, such as a cancellation in another tab, wins instead of being overwritten.
+    The UPDATE is guarded on the status the appointment was read with and repeats the other rules another request
+    could have changed meanwhile (arrival) in its WHERE, so a concurrent change, such as a doctor starting the
+    appointment while it is cancelled in another tab, wins instead of being overwritten. When it matches no row,
+    the transaction is rolled back and the action refused.
     """
-    now = now or utcnow()
     refused = refusal(appointment, action, role, now)
     if refused is not None:
         raise refused
     rule = TRANSITIONS[action]
-    conditions = [Appointment.id == appointment.id, Appointment.status.in_(rule.sources)]
+    # refusal() has checked that the status as read is one of the rule's sources.
+    conditions = [Appointment.id == appointment.id, Appointment.status == appointment.status]
     if rule.after_arrival is not None:
         conditions.append(Appointment.arrived_at.is_(None))
-    values = {}
     if rule.target is not None:
         values["status"] = rule.target
     if rule.records_arrival:
@@ -130,5 +153,10 @@ def apply_action(appointment: Appointment, action: str, role: Role, now: datetim
     if result.rowcount != 1:
         db.session.rollback()
         raise StatusChangeRefused("changed", _("The appointment was changed meanwhile; please look again."))
+
+
+def apply_action(appointment: Appointment, action: str, role: Role, now: datetime | None = None) -> None:
+    """Take a status action under the rules (see stage_action), then commit and reload the appointment."""
+    stage_action(appointment, action, role, now or utcnow())
     db.session.commit()
     db.session.refresh(appointment)

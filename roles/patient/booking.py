@@ -11,7 +11,15 @@ from app.database import utcnow
 from app.extensions import db
 from app.models import Intake, Service, SpecialistProfile
 from app.permissions import get_appointment_or_404, parse_uuid, represented_patients
-from app.scheduling.booking import BookingError, IntakeAnswers, book, can_patient_cancel, cancel, reschedule
+from app.scheduling.booking import (
+    BookingError,
+    IntakeAnswers,
+    book,
+    can_patient_cancel,
+    cancel,
+    cancel_refusal,
+    reschedule,
+)
 from app.scheduling.slots import free_slots
 from roles.patient import bp
 from roles.patient.forms import BookingForm, CancelForm, IntakeForm, RescheduleForm
@@ -83,7 +91,10 @@ def cancel_appointment(appointment_id):
     form = CancelForm()
     if not form.validate_on_submit():
         abort(400)
-    if not can_patient_cancel(appointment):
+    refused = cancel_refusal(appointment, current_user)
+    if refused is not None:
+        flash(str(refused), "danger")
+    elif not can_patient_cancel(appointment):
         flash(_("It is too late to cancel online. Please call reception."), "danger")
     else:
         try:
@@ -116,8 +127,10 @@ def save_intake(appointment_id):
 def reschedule_appointment(appointment_id):
     """Move one's appointment to another free time of the same doctor and service, up to the cut-off."""
     appointment = get_appointment_or_404(appointment_id, current_user)
-    if not can_patient_cancel(appointment):
-        flash(_("It is too late to change the appointment online. Please call reception."), "danger")
+    refused = cancel_refusal(appointment, current_user)
+    if refused is not None or not can_patient_cancel(appointment):
+        message = _("It is too late to change the appointment online. Please call reception.")
+        flash(str(refused) if refused is not None else message, "danger")
         return redirect(url_for("patient.appointment", appointment_id=appointment.public_id))
     form = RescheduleForm()
     status = 200
@@ -126,7 +139,7 @@ def reschedule_appointment(appointment_id):
             moved = reschedule(appointment, _parse_start(form.starts_at.data), current_user)
         except BookingError as refused:
             form.form_errors.append(str(refused))
-            status = 409 if refused.code == "slot_taken" else 422
+            status = refused.http_status
         else:
             flash(_("The appointment has been moved."), "success")
             return redirect(url_for("patient.appointment", appointment_id=moved.public_id))

@@ -16,7 +16,7 @@ from app.extensions import db
 from app.models import Appointment, Guardianship, PatientProfile, Role, Sex, User
 from app.permissions import get_appointment_or_404, get_patient_or_404, parse_uuid
 from app.presentation import localized
-from app.scheduling.booking import BookingError, book, cancel, offers, reschedule
+from app.scheduling.booking import BookingError, book, cancel, cancel_refusal, offers, reschedule
 from app.scheduling.slots import free_slots
 from app.scheduling.status import StatusChangeRefused, apply_action, available_actions
 from roles.queries import appointments_between, past_for_patient, upcoming_for_patient
@@ -252,8 +252,9 @@ def reschedule_appointment(appointment_id):
     if malformed:
         form.form_errors.append(_("The date was not understood; showing today."))
     status = 200
-    if not appointment.is_active:
-        form.form_errors.append(_("This appointment is no longer active."))
+    refused = cancel_refusal(appointment, current_user)
+    if refused is not None:
+        form.form_errors.append(str(refused))
         status = 409 if request.method == "POST" else 200
     elif form.validate_on_submit():
         starts_at = parse_instant(form.starts_at.data)
@@ -266,7 +267,7 @@ def reschedule_appointment(appointment_id):
                 moved = reschedule(appointment, starts_at, current_user)
             except BookingError as refused:
                 form.form_errors.append(str(refused))
-                status = 409 if refused.code == "slot_taken" else 422
+                status = refused.http_status
             else:
                 record_access("reschedule_appointment", moved, patient)
                 flash(_("The appointment has been moved."), "success")
@@ -275,18 +276,24 @@ def reschedule_appointment(appointment_id):
         form.form_errors.append(_("Choose one of the free slots."))
         status = 422
     slots = []
-    if appointment.is_active:
+    # Looked at again: a refused move may have found the appointment started meanwhile.
+    if cancel_refusal(appointment, current_user) is None:
         slots = free_slots(appointment.doctor, appointment.service, utcnow(), limit=SLOTS_SHOWN, first_day=day)
     return render_template("reception/reschedule.html", appointment=appointment, form=form, slots=slots), status
 
 
 @bp.route("/appointments/<appointment_id>/cancel", methods=["GET", "POST"])
 def cancel_appointment(appointment_id):
-    """Cancel an appointment at any time before or after the patients' cut-off; the reason is required."""
+    """Cancel an appointment that has not started, before or after the patients' cut-off; the reason is required.
+    Refusals (in progress or over, or changed since the page was loaded) answer 409 and audit nothing."""
     appointment = get_appointment_or_404(appointment_id, current_user)
     form = CancelForm()
     status = 200
-    if form.validate_on_submit():
+    if request.method == "GET":
+        refused = cancel_refusal(appointment, current_user)
+        if refused is not None:
+            form.form_errors.append(str(refused))
+    elif form.validate_on_submit():
         try:
             cancel(appointment, current_user, form.reason.data)
         except BookingError as refused:

@@ -34,10 +34,11 @@ def _stored(db, appointment: Appointment) -> tuple[AppointmentStatus, datetime |
 
 
 def test_each_cabinet_has_its_actions_in_display_order():
-    """The doctor starts, completes and marks no-shows; reception records arrivals and no-shows."""
+    """The doctor starts, completes and marks no-shows; reception records arrivals and no-shows and cancels;
+    patients cancel."""
     assert actions_for(Role.DOCTOR) == ("start", "complete", "no_show")
-    assert actions_for(Role.RECEPTION) == ("arrive", "no_show")
-    assert actions_for(Role.PATIENT) == ()
+    assert actions_for(Role.RECEPTION) == ("arrive", "no_show", "cancel")
+    assert actions_for(Role.PATIENT) == ("cancel",)
 
 
 @pytest.mark.parametrize("status", [AppointmentStatus.BOOKED, AppointmentStatus.CONFIRMED])
@@ -79,10 +80,10 @@ def test_no_show_only_after_the_start_and_never_after_arrival(app, db):
         "too_early",
         "A no-show can be recorded only after the appointment's start time.",
     )
-    assert available_actions(future, Role.RECEPTION, NOW) == ["arrive"]
+    assert available_actions(future, Role.RECEPTION, NOW) == ["arrive", "cancel"]
 
     came = _appointment(-20)
-    assert available_actions(came, Role.RECEPTION, NOW) == ["arrive", "no_show"]
+    assert available_actions(came, Role.RECEPTION, NOW) == ["arrive", "no_show", "cancel"]
     apply_action(came, "arrive", Role.RECEPTION, NOW - timedelta(minutes=25))
     for role in (Role.RECEPTION, Role.DOCTOR):
         refused = _refusal(came, "no_show", role)
@@ -90,7 +91,7 @@ def test_no_show_only_after_the_start_and_never_after_arrival(app, db):
             "arrived",
             "The patient arrived at 11:35\u202fAM, so this is not a no-show.",
         )
-    assert available_actions(came, Role.RECEPTION, NOW) == []
+    assert available_actions(came, Role.RECEPTION, NOW) == ["cancel"]
     assert available_actions(came, Role.DOCTOR, NOW) == ["start"]
     assert _stored(db, came) == (AppointmentStatus.BOOKED, NOW - timedelta(minutes=25))
 
