@@ -89,6 +89,51 @@ def migration_filter(dialect: str):
     return include
 
 
+# Requests that only read: their statements run outside a transaction on PostgreSQL (see run_reads_in_autocommit).
+SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
+
+
+def run_reads_in_autocommit(app) -> None:
+    """Let GET, HEAD and OPTIONS requests talk to PostgreSQL in autocommit.
+
+    Why: a request's session ends its transaction with ROLLBACK, and psycopg forgets every prepared statement on a
+    ROLLBACK (and deallocates them on the server). Every page then parsed and planned each of its statements again,
+    which cost PostgreSQL three quarters of its time on the patient's cabinet. Under READ COMMITTED, which the app
+    uses, each statement of a transaction takes its own snapshot anyway, so a page reads the same; the writes such
+    requests make (an audit row, committed at once) are single statements. POSTs, socket events and the CLI keep
+    their transactions.
+    """
+    from flask import g, request
+
+    @app.before_request
+    def _mark_read_only_request() -> None:
+        """Flag this request for the pool's checkout listener below."""
+        if request.method in SAFE_METHODS:
+            g.reads_in_autocommit = True
+
+
+def _wants_autocommit() -> bool:
+    """The connection is being checked out for a request flagged by run_reads_in_autocommit."""
+    from flask import g, has_app_context
+
+    return has_app_context() and g.get("reads_in_autocommit", False)
+
+
+@sa.event.listens_for(sa.pool.Pool, "checkout")
+def _autocommit_for_reads(dbapi_connection, record, _proxy) -> None:
+    """Switch a psycopg connection to autocommit for a read-only request (no round trip: psycopg sets a flag)."""
+    if _wants_autocommit() and type(dbapi_connection).__module__.startswith("psycopg"):
+        dbapi_connection.autocommit = True
+        record.info["reads_in_autocommit"] = True
+
+
+@sa.event.listens_for(sa.pool.Pool, "checkin")
+def _transactions_again(dbapi_connection, record) -> None:
+    """Give the connection back to the pool in the transactional mode everything else expects."""
+    if record.info.pop("reads_in_autocommit", False) and dbapi_connection is not None:
+        dbapi_connection.autocommit = False
+
+
 @sa.event.listens_for(sa.engine.Engine, "connect")
 def _sqlite_foreign_keys(dbapi_connection, _record) -> None:
     """SQLite ignores foreign keys unless asked; the demo database should refuse dangling references too."""
