@@ -37,7 +37,8 @@ end
 function init(args)
   -- args[0] is the URL
   out_file = args[1]
-  local headers = {}
+  -- the same user agent the client signed in with (USER_AGENT in bench/clinic_pages.py)
+  local headers = {["User-Agent"] = "clinic-bench/1"}
   if args[2] ~= "1" then
     headers["Connection"] = "close"
   end
