@@ -8,7 +8,7 @@ from app.database import utcnow
 from app.extensions import db
 from app.models import FileKind, StoredFile
 from app.permissions import get_appointment_or_404, represented_patients
-from app.scheduling.booking import can_patient_cancel
+from app.scheduling.booking import can_patient_cancel, cancel_refusal
 from roles.patient import bp
 from roles.patient.forms import CancelForm, IntakeForm
 from roles.queries import past_for_patient, upcoming_lines
@@ -80,13 +80,17 @@ def _for_args(patient) -> dict:
 
 @bp.get("/appointments/<appointment_id>")
 def appointment(appointment_id):
-    """One appointment of the patient or a dependant."""
+    """One appointment of the patient or a dependant, with cancelling and moving while they are allowed, and why
+    not otherwise (the doctor has started, or the cut-off has passed)."""
     appt = get_appointment_or_404(appointment_id, current_user)
     intake_form = IntakeForm(obj=appt.intake) if appt.is_active else None
+    now = utcnow()
+    refused = cancel_refusal(appt, current_user, now)
     return render_template(
         "patient/appointment.html",
         appointment=appt,
-        can_cancel=can_patient_cancel(appt),
+        can_cancel=can_patient_cancel(appt, now),
+        change_refusal=None if refused is None else str(refused),
         cancel_form=CancelForm(),
         intake_form=intake_form,
     )

@@ -245,16 +245,13 @@ def book_for_patient(patient_id):
 
 @bp.route("/appointments/<appointment_id>/reschedule", methods=["GET", "POST"])
 def reschedule_appointment(appointment_id):
-    """Move an appointment to another free slot of the same doctor and service."""
+    """Move an appointment to another free slot of the same doctor and service; when the rules refuse (in progress
+    or over), the page says why instead of offering slots, and a POST answers 409."""
     appointment = get_appointment_or_404(appointment_id, current_user)
     form = RescheduleForm()
     day, malformed = parse_day(request.args.get("day"), current_user.timezone)
-    if malformed:
-        form.form_errors.append(_("The date was not understood; showing today."))
     status = 200
-    refused = cancel_refusal(appointment, current_user)
-    if refused is not None:
-        form.form_errors.append(str(refused))
+    if cancel_refusal(appointment, current_user) is not None:
         status = 409 if request.method == "POST" else 200
     elif form.validate_on_submit():
         starts_at = parse_instant(form.starts_at.data)
@@ -277,22 +274,31 @@ def reschedule_appointment(appointment_id):
         status = 422
     slots = []
     # Looked at again: a refused move may have found the appointment started meanwhile.
-    if cancel_refusal(appointment, current_user) is None:
+    refused = cancel_refusal(appointment, current_user)
+    if refused is None:
+        if malformed:
+            form.form_errors.append(_("The date was not understood; showing today."))
         slots = free_slots(appointment.doctor, appointment.service, utcnow(), limit=SLOTS_SHOWN, first_day=day)
-    return render_template("reception/reschedule.html", appointment=appointment, form=form, slots=slots), status
+    page = render_template(
+        "reception/reschedule.html",
+        appointment=appointment,
+        form=form,
+        slots=slots,
+        refusal=None if refused is None else str(refused),
+    )
+    return page, status
 
 
 @bp.route("/appointments/<appointment_id>/cancel", methods=["GET", "POST"])
 def cancel_appointment(appointment_id):
     """Cancel an appointment that has not started, before or after the patients' cut-off; the reason is required.
-    Refusals (in progress or over, or changed since the page was loaded) answer 409 and audit nothing."""
+    When the rules refuse (in progress or over) the page says why instead of showing the form; refused POSTs (also
+    when the appointment changed since the page was loaded) answer 409 and audit nothing."""
     appointment = get_appointment_or_404(appointment_id, current_user)
     form = CancelForm()
     status = 200
-    if request.method == "GET":
-        refused = cancel_refusal(appointment, current_user)
-        if refused is not None:
-            form.form_errors.append(str(refused))
+    if cancel_refusal(appointment, current_user) is not None:
+        status = 409 if request.method == "POST" else 200
     elif form.validate_on_submit():
         try:
             cancel(appointment, current_user, form.reason.data)
@@ -305,7 +311,15 @@ def cancel_appointment(appointment_id):
             return _back_to_board(appointment)
     elif form.errors:
         status = 422
-    return render_template("reception/cancel.html", appointment=appointment, form=form), status
+    # Looked at again: a refused cancellation may have found the appointment started meanwhile.
+    refused = cancel_refusal(appointment, current_user)
+    page = render_template(
+        "reception/cancel.html",
+        appointment=appointment,
+        form=form,
+        refusal=None if refused is None else str(refused),
+    )
+    return page, status
 
 
 def _change_status(appointment_id, action: str, audit: str, done: str):

@@ -3,11 +3,13 @@
 import re
 from datetime import timedelta
 
+import pytest
 import sqlalchemy as sa
 
 from app.models import Appointment, AppointmentStatus, Role
 from tests import factories
 
+STARTED = "The doctor has already started this appointment; it can no longer be cancelled or moved."
 SLOT_LINK = re.compile(r'href="(/patient/book\?[^"]+)"')
 
 
@@ -112,6 +114,23 @@ def test_cancel_before_cutoff_and_not_after(client, login_as, db):
     assert near.status == AppointmentStatus.BOOKED
     other = factories.appointment()
     assert client.submit(f"/patient/appointments/{other.public_id}/cancel", {}).status_code == 404
+
+
+@pytest.mark.parametrize("starts_in", [timedelta(minutes=-5), timedelta(days=3)], ids=["started-on-time", "early"])
+def test_an_appointment_the_doctor_started_says_so(client, login_as, db, starts_in):
+    """Once the doctor has started (on time, or early, still outside the cut-off), the appointment page says so,
+    offers neither cancelling nor moving, and does not send the patient to reception."""
+    me = login_as(Role.PATIENT)
+    started = factories.appointment(
+        me.patient_profile,
+        starts_at=factories.datetime.now(factories.UTC) + starts_in,
+        status=AppointmentStatus.IN_PROGRESS,
+    )
+    page = client.get(f"/patient/appointments/{started.public_id}").get_data(as_text=True)
+    assert STARTED in page
+    assert "Cancel appointment" not in page and f"/patient/appointments/{started.public_id}/cancel" not in page
+    assert "Reschedule" not in page and f"/patient/appointments/{started.public_id}/reschedule" not in page
+    assert "reception" not in page.lower()
 
 
 def test_questionnaire_answered_later_reaches_the_doctor(client, login_as, db):

@@ -357,6 +357,83 @@ def test_cancel_needs_a_reason_and_ignores_the_patient_cut_off(client, login_as,
     assert again.status_code == 409 and "no longer active" in again.get_data(as_text=True)
 
 
+STARTED = "The doctor has already started this appointment; it can no longer be cancelled or moved."
+
+
+def _row_with(page: str, text: str) -> str:
+    """The HTML of the table row that shows `text` (a patient's or doctor's name)."""
+    at = page.index(text)
+    return page[page.rindex("<tr>", 0, at) : page.index("</tr>", at)]
+
+
+def test_an_appointment_the_doctor_started_offers_no_cancel_or_reschedule(client, login_as, db):
+    """On the day board and the patient card an in-progress row has no Reschedule or Cancel link, while a booked
+    row at the same time keeps both."""
+    login_as(Role.RECEPTION)
+    at = datetime.now(UTC) - timedelta(minutes=5)  # started, not yet over: still on the card's upcoming list
+    record = factories.patient(last_name="Cardpatient")
+    started = factories.appointment(
+        record, factories.doctor(last_name="Starteddoc"), at, status=AppointmentStatus.IN_PROGRESS
+    )
+    waiting = factories.appointment(record, factories.doctor(last_name="Waitingdoc"), at)
+    for url in (f"/reception/?date={_local_day(started)}", f"/reception/patients/{record.public_id}"):
+        page = client.get(url).get_data(as_text=True)
+        started_row, waiting_row = _row_with(page, "Starteddoc"), _row_with(page, "Waitingdoc")
+        assert ">In progress</span>" in started_row
+        assert f"/reception/appointments/{started.public_id}/" not in page
+        assert ">Reschedule</a>" not in started_row and ">Cancel</a>" not in started_row
+        for action in ("reschedule", "cancel"):
+            assert f"/reception/appointments/{waiting.public_id}/{action}" in waiting_row
+        assert ">Reschedule</a>" in waiting_row and ">Cancel</a>" in waiting_row
+
+
+def test_cancel_and_reschedule_pages_explain_a_started_appointment(client, login_as, db):
+    """For an appointment the doctor has started, the cancel and reschedule pages say so instead of showing their
+    forms (a booked one of the same doctor shows them); posting anyway answers 409 and changes nothing."""
+    me = login_as(Role.RECEPTION)
+    doctor, service = factories.offering_doctor()
+    started = factories.appointment(
+        doctor_user=doctor,
+        of_service=service,
+        starts_at=datetime.now(UTC) - timedelta(minutes=5),
+        status=AppointmentStatus.IN_PROGRESS,
+    )
+    waiting = book(factories.patient(), doctor, service, _slots(doctor, service, 1)[0].starts_at, me)
+    free = _slots(doctor, service, 1)[0].starts_at
+
+    def cancel_page(appointment) -> str:
+        return client.get(f"/reception/appointments/{appointment.public_id}/cancel").get_data(as_text=True)
+
+    def reschedule_page(appointment) -> str:
+        return client.get(f"/reception/appointments/{appointment.public_id}/reschedule").get_data(as_text=True)
+
+    assert 'name="reason"' in cancel_page(waiting) and STARTED not in cancel_page(waiting)
+    assert f'value="{free.isoformat()}"' in reschedule_page(waiting) and 'name="day"' in reschedule_page(waiting)
+    cancel_url = f"/reception/appointments/{started.public_id}/cancel"
+    page = cancel_page(started)
+    assert STARTED in page
+    assert f'action="{cancel_url}"' not in page and 'name="reason"' not in page
+    page = reschedule_page(started)
+    assert STARTED in page
+    assert 'name="starts_at"' not in page and 'name="day"' not in page and "Show free slots" not in page
+
+    refused_cancel = client.submit(cancel_url, {"reason": "Patient phoned"})
+    refused_move = client.submit(
+        f"/reception/appointments/{started.public_id}/reschedule", {"starts_at": free.isoformat()}
+    )
+    for response in (refused_cancel, refused_move):
+        text = response.get_data(as_text=True)
+        assert response.status_code == 409 and STARTED in text and 'name="reason"' not in text
+        assert 'name="starts_at"' not in text
+    db.session.expire_all()
+    rows = db.session.scalars(sa.select(Appointment).order_by(Appointment.id)).all()
+    assert [(r.id, r.status, r.cancelled_at, r.cancel_reason) for r in rows] == [
+        (started.id, AppointmentStatus.IN_PROGRESS, None, ""),
+        (waiting.id, AppointmentStatus.BOOKED, None, ""),
+    ]
+    assert _actions(db) == []
+
+
 def _clock(moment: datetime, tz: str = "Europe/Moscow") -> str:
     """A time of day as English pages print it ("9:05\u202fAM")."""
     local = moment.astimezone(ZoneInfo(tz))
