@@ -187,18 +187,19 @@ def patient_files(patient_id: int, limit: int = 100):
     return stmt.options(joinedload(StoredFile.appointment)).order_by(StoredFile.created_at.desc()).limit(limit)
 
 
-def _first_appointment_id(doctor_id, *conditions, order_by):
-    """Per patient row, the id of the doctor's first appointment matching the conditions in `order_by` order.
+def _first_appointment_id(doctor_id, *conditions, order_by, patients=PatientProfile):
+    """Per patient row of `patients` (the table, or a set of its rows), the id of the doctor's first appointment
+    matching the conditions in `order_by` order.
 
     A correlated subquery rather than a window over all the doctor's appointments: it is evaluated only for the
     patients the filters keep, each through the (patient_id, starts_at) index.
     """
     return (
         sa.select(Appointment.id)
-        .where(Appointment.doctor_id == doctor_id, Appointment.patient_id == PatientProfile.id, *conditions)
+        .where(Appointment.doctor_id == doctor_id, Appointment.patient_id == patients.c.id, *conditions)
         .order_by(*order_by)
         .limit(1)
-        .correlate(PatientProfile)
+        .correlate(patients)
         .scalar_subquery()
     )
 
@@ -246,41 +247,63 @@ def _doctor_patients(words: int, coming: bool, past: bool, by_service: bool):
         .group_by(Appointment.patient_id)
         .subquery("ahead")
     )
+    matching = [
+        # search_text is folded in Python, so Cyrillic matches case-insensitively on SQLite too.
+        PatientProfile.search_text.like(sa.bindparam(f"w{n}"), escape="/")
+        for n in range(words)
+    ]
+    if by_service or not coming:
+        # A coming appointment makes the patient the doctor's: only a service filter needs their appointments.
+        mine = sa.select(Appointment.patient_id).where(Appointment.doctor_id == doctor_id)
+        if by_service:
+            mine = mine.where(Appointment.service_id == sa.bindparam("service_id"))
+        matching.append(PatientProfile.id.in_(mine))
+    if coming:
+        patients = PatientProfile.__table__
+        source = PatientProfile.__table__.join(ahead, ahead.c.patient_id == PatientProfile.id)
+        order = (ahead.c.next_starts, PatientProfile.last_name, PatientProfile.first_name, PatientProfile.id)
+    else:
+        # The rest are found first, then sorted: left to itself PostgreSQL walked the name index and tested every
+        # patient of the clinic from the start of the alphabet (17,000 rows for a Cyrillic surname).
+        patients = (
+            sa.select(
+                PatientProfile.id,
+                PatientProfile.user_id,
+                PatientProfile.last_name,
+                PatientProfile.first_name,
+                PatientProfile.middle_name,
+                PatientProfile.date_of_birth,
+            )
+            .where(*matching, PatientProfile.id.not_in(sa.select(ahead.c.patient_id)))
+            .cte("others")
+            .prefix_with("MATERIALIZED")
+        )
+        source, matching = patients, []
+        order = (patients.c.last_name, patients.c.first_name, patients.c.id)
     # The ids below are looked up only for the rows kept (PostgreSQL evaluates select-list subqueries after LIMIT).
-    next_id = _first_appointment_id(doctor_id, *active_ahead, order_by=(Appointment.starts_at, Appointment.id))
+    next_id = _first_appointment_id(
+        doctor_id, *active_ahead, order_by=(Appointment.starts_at, Appointment.id), patients=patients
+    )
     # The latest visit that began and was not cancelled: what "seen" means for the doctor.
     last_id = _first_appointment_id(
         doctor_id,
         Appointment.starts_at <= now,
         Appointment.status != AppointmentStatus.CANCELLED,
         order_by=(Appointment.starts_at.desc(), Appointment.id.desc()),
+        patients=patients,
     )
     # A subquery, not a join: looked up for the rows kept only (a join made PostgreSQL scan every account).
-    timezone = sa.select(User.timezone).where(User.id == PatientProfile.user_id).correlate(PatientProfile)
+    timezone = sa.select(User.timezone).where(User.id == patients.c.user_id).correlate(patients)
     page = sa.select(
-        PatientProfile.last_name,
-        PatientProfile.first_name,
-        PatientProfile.middle_name,
-        PatientProfile.date_of_birth,
+        patients.c.last_name,
+        patients.c.first_name,
+        patients.c.middle_name,
+        patients.c.date_of_birth,
         timezone.scalar_subquery(),
         next_id if coming else sa.null(),
         last_id,
-    ).select_from(PatientProfile)
-    if coming:
-        # A coming appointment makes the patient the doctor's: only a service filter needs their appointments.
-        page = page.join(ahead, ahead.c.patient_id == PatientProfile.id)
-        order = (ahead.c.next_starts, PatientProfile.last_name, PatientProfile.first_name, PatientProfile.id)
-    else:
-        page = page.outerjoin(ahead, ahead.c.patient_id == PatientProfile.id).where(ahead.c.patient_id.is_(None))
-        order = (PatientProfile.last_name, PatientProfile.first_name, PatientProfile.id)
-    if by_service or not coming:
-        mine = sa.select(Appointment.patient_id).where(Appointment.doctor_id == doctor_id)
-        if by_service:
-            mine = mine.where(Appointment.service_id == sa.bindparam("service_id"))
-        page = page.where(PatientProfile.id.in_(mine))
-    for n in range(words):
-        # search_text is folded in Python, so Cyrillic matches case-insensitively on SQLite too.
-        page = page.where(PatientProfile.search_text.like(sa.bindparam(f"w{n}"), escape="/"))
+    ).select_from(source)
+    page = page.where(*matching)
     if past:
         page = page.where(last_id.is_not(None))
     return page.order_by(*order).limit(sa.bindparam("limit")).offset(sa.bindparam("skip"))
