@@ -281,8 +281,20 @@ def _doctor_patients(words: int, coming: bool, past: bool, by_service: bool):
         source, matching = patients, []
         order = (patients.c.last_name, patients.c.first_name, patients.c.id)
     # The ids below are looked up only for the rows kept (PostgreSQL evaluates select-list subqueries after LIMIT).
-    next_id = _first_appointment_id(
-        doctor_id, *active_ahead, order_by=(Appointment.starts_at, Appointment.id), patients=patients
+    # The next appointment is the active one starting at `next_starts`: an exact lookup in the (doctor, patient,
+    # start) index (a cancelled one may have had the same start).
+    next_id = (
+        sa.select(Appointment.id)
+        .where(
+            Appointment.doctor_id == doctor_id,
+            Appointment.patient_id == PatientProfile.id,
+            Appointment.starts_at == ahead.c.next_starts,
+            Appointment.status.in_(ACTIVE_STATUSES),
+        )
+        .order_by(Appointment.id)
+        .limit(1)
+        .correlate(PatientProfile, ahead)
+        .scalar_subquery()
     )
     # The latest visit that began and was not cancelled: what "seen" means for the doctor.
     last_id = _first_appointment_id(
