@@ -26,6 +26,19 @@ from app.models import (
 )
 
 
+def _active(negate: bool = False) -> sa.ColumnElement[bool]:
+    """The appointment's status is active (or, negated, not), the statuses written into the SQL as literals.
+
+    Bound values would do for a single run, but psycopg prepares a statement run often and PostgreSQL then plans it
+    once for any values: it can no longer tell that the partial index on active appointments applies, so it kept
+    planning the statement afresh on every run instead (about a millisecond for the patient list).
+    """
+    statuses = sa.bindparam(
+        "active", [s.value for s in ACTIVE_STATUSES], expanding=True, literal_execute=True, unique=True
+    )
+    return Appointment.status.not_in(statuses) if negate else Appointment.status.in_(statuses)
+
+
 def _with_people(stmt, patient: bool = True, doctor: bool = True):
     """Load what appointment lists show alongside each appointment: patient, doctor (with profile) and service.
 
@@ -125,7 +138,7 @@ def _upcoming_conditions():
     return (
         Appointment.patient_id == sa.bindparam("patient_id"),
         Appointment.ends_at > sa.bindparam("now"),
-        Appointment.status.in_(ACTIVE_STATUSES),
+        _active(),
     )
 
 
@@ -159,7 +172,7 @@ def _past_for_patient(limit: int):
     """The statement of past_for_patient, with parameters :patient_id, :now and :skip."""
     stmt = _lines(
         Appointment.patient_id == sa.bindparam("patient_id"),
-        sa.or_(Appointment.ends_at <= sa.bindparam("now"), Appointment.status.not_in(ACTIVE_STATUSES)),
+        sa.or_(Appointment.ends_at <= sa.bindparam("now"), _active(negate=True)),
         doctor=True,
         patient=False,
     )
@@ -238,7 +251,7 @@ def _doctor_patients(words: int, coming: bool, past: bool, by_service: bool):
     soonest first, or the others, by name. Parameters :doctor_id, :now, :w0..., :service_id when `by_service`,
     :limit and :skip."""
     doctor_id, now = sa.bindparam("doctor_id"), sa.bindparam("now")
-    active_ahead = (Appointment.status.in_(ACTIVE_STATUSES), Appointment.ends_at > now)
+    active_ahead = (_active(), Appointment.ends_at > now)
     # The earliest coming start: one pass over the doctor's active appointments not yet over (a partial index holds
     # just those), joined to the patients, instead of a lookup per patient.
     ahead = (
@@ -247,11 +260,11 @@ def _doctor_patients(words: int, coming: bool, past: bool, by_service: bool):
         .group_by(Appointment.patient_id)
         .subquery("ahead")
     )
-    matching = [
-        # search_text is folded in Python, so Cyrillic matches case-insensitively on SQLite too.
-        PatientProfile.search_text.like(sa.bindparam(f"w{n}"), escape="/")
-        for n in range(words)
-    ]
+    # search_text is folded in Python, so Cyrillic matches case-insensitively on SQLite too. The few patients with a
+    # coming appointment are each checked as they are read: in a plan made for any pattern PostgreSQL took the
+    # trigram index and read thousands of matches instead (hence `|| ''`, which that index cannot serve).
+    searched = PatientProfile.search_text + "" if coming else PatientProfile.search_text
+    matching = [searched.like(sa.bindparam(f"w{n}"), escape="/") for n in range(words)]
     if by_service or not coming:
         # A coming appointment makes the patient the doctor's: only a service filter needs their appointments.
         mine = sa.select(Appointment.patient_id).where(Appointment.doctor_id == doctor_id)
@@ -289,7 +302,7 @@ def _doctor_patients(words: int, coming: bool, past: bool, by_service: bool):
             Appointment.doctor_id == doctor_id,
             Appointment.patient_id == PatientProfile.id,
             Appointment.starts_at == ahead.c.next_starts,
-            Appointment.status.in_(ACTIVE_STATUSES),
+            _active(),
         )
         .order_by(Appointment.id)
         .limit(1)
