@@ -1,25 +1,10 @@
-"""Logic of the doctor's cabinet that outgrew the views: status changes, timezone differences, weeks."""
+"""Logic of the doctor's cabinet that outgrew the views: timezone differences, weeks (status changes follow
+app.scheduling.status, the rules both cabinets share)."""
 
 from datetime import date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 from flask_babel import gettext as _
-
-from app.models import Appointment, Role
-from app.scheduling.status import StatusChangeRefused as StatusChangeRefused  # the doctor's views catch it from here
-from app.scheduling.status import apply_action
-from app.scheduling.status import available_actions as _available_actions
-
-
-def available_actions(appointment: Appointment, now: datetime) -> list[str]:
-    """The status actions the appointment's doctor may take right now, in display order."""
-    return _available_actions(appointment, Role.DOCTOR, now)
-
-
-def change_status(appointment: Appointment, action: str, now: datetime) -> None:
-    """Apply a doctor's status action under the rules both cabinets share (app.scheduling.status); a concurrent
-    change wins and the action is refused."""
-    apply_action(appointment, action, Role.DOCTOR, now)
 
 
 def timezone_difference(patient_tz: ZoneInfo, doctor_tz: ZoneInfo, at: datetime) -> str:

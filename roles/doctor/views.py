@@ -11,19 +11,16 @@ from app.audit import record_access
 from app.database import utcnow
 from app.extensions import db
 from app.i18n import zone_or_default
-from app.models import Appointment
+from app.models import Appointment, Role
 from app.permissions import can_view_file, get_appointment_or_404
 from app.presentation import status_label
 from app.scheduling.editor import ScheduleEditor
+from app.scheduling.status import StatusChangeRefused, apply_action, available_actions
 from roles.doctor import bp
 from roles.doctor.forms import StatusForm
 from roles.doctor.patient_list import patient_list_rows
-from roles.doctor.services import (
-    StatusChangeRefused,
-    available_actions,
-    change_status,
-    week_days,
-)
+from roles.doctor.services import week_days
+from roles.paging import requested_page
 from roles.queries import (
     appointments_between,
     doctor_day,
@@ -85,10 +82,7 @@ PATIENT_LIST_SIZE = 25
 
 def _patient_rows():
     """The patient list's page for the current query parameters, each patient with their timezone difference."""
-    page = request.args.get("page", "1")
-    if not page.isdigit() or not 1 <= int(page) <= 10_000:
-        abort(404)
-    page = int(page)
+    page = requested_page()
     services = doctor_services(current_user.id)
     chosen = next((s for s in services if s.code == request.args.get("service")), None)
     when = request.args.get("when", "")
@@ -146,7 +140,7 @@ def appointment(appointment_id):
     actions = []
     if appt.doctor_id == current_user.id:
         history = db.session.scalars(patient_history_with(current_user.id, appt.patient_id, appt.id)).all()
-        actions = available_actions(appt, utcnow())
+        actions = available_actions(appt, Role.DOCTOR, utcnow())
     files = [f for f in db.session.scalars(patient_files(appt.patient_id)).all() if can_view_file(current_user, f)]
     return render_template(
         "doctor/appointment.html",
@@ -171,7 +165,7 @@ def appointment_status(appointment_id):
         flash(_("That action is not available."), "danger")
     else:
         try:
-            change_status(appt, form.action.data, utcnow())
+            apply_action(appt, form.action.data, Role.DOCTOR, utcnow())
         except StatusChangeRefused as refused:
             flash(str(refused), "danger")
         else:

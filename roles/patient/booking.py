@@ -75,7 +75,7 @@ def book_slot():
             appointment = book(patient, doctor, service, starts_at, current_user, answers)
         except BookingError as refused:
             form.form_errors.append(str(refused))
-            status = 409 if refused.code == "slot_taken" else 422
+            status = refused.http_status
         else:
             flash(_("You are booked. We will remind you before the appointment."), "success")
             return redirect(url_for("patient.appointment", appointment_id=appointment.public_id))

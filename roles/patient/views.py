@@ -9,6 +9,7 @@ from app.extensions import db
 from app.models import FileKind, StoredFile
 from app.permissions import get_appointment_or_404, represented_patients
 from app.scheduling.booking import can_patient_cancel, cancel_refusal
+from roles.paging import requested_page
 from roles.patient import bp
 from roles.patient.forms import CancelForm, IntakeForm
 from roles.queries import past_for_patient, upcoming_lines
@@ -55,10 +56,7 @@ def dashboard():
 def history():
     """Every past appointment of the patient or a dependant, latest first, a page at a time."""
     patient, patients = _selected_patient()
-    page = request.args.get("page", "1")
-    if not page.isdigit() or not 1 <= int(page) <= 10_000:
-        abort(404)
-    page = int(page)
+    page = requested_page()
     found = past_for_patient(patient, utcnow(), limit=HISTORY_PAGE + 1, skip=(page - 1) * HISTORY_PAGE)
     if page > 1 and not found:
         abort(404)

@@ -220,7 +220,7 @@ def book_for_patient(patient_id):
                 appointment = book(record, doctor, service, starts_at, current_user)
             except BookingError as refused:
                 form.form_errors.append(str(refused))
-                status = 409 if refused.code == "slot_taken" else 422
+                status = refused.http_status
                 # Listed again (the refused slot may be gone) from the day reception was looking at.
                 slots = free_slots(doctor, service, utcnow(), limit=SLOTS_SHOWN, first_day=search.day.data)
             else:
