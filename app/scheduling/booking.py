@@ -23,6 +23,9 @@ from app.models import (
 from app.scheduling.slots import free_slots
 from app.scheduling.status import StatusChangeRefused, refusal, stage_action
 
+# PostgreSQL's deadlock_detected and serialization_failure: another transaction competed for the same rows.
+CONTESTED = frozenset({"40P01", "40001"})
+
 # Refusals caused by the current state of the slot or the appointment, not by the request: answered with 409.
 CONFLICTS = frozenset({"slot_taken", "status", "changed"})
 
@@ -105,6 +108,13 @@ def book(
             raise _slot_taken()
         db.session.commit()
     except sa.exc.IntegrityError as exc:
+        db.session.rollback()
+        raise _slot_taken() from exc
+    except sa.exc.OperationalError as exc:
+        # Two bookings of one slot that check the exclusion constraint at the same moment each wait for the other:
+        # PostgreSQL breaks the deadlock by aborting one of them, whose slot the other is taking.
+        if getattr(exc.orig, "sqlstate", None) not in CONTESTED:
+            raise
         db.session.rollback()
         raise _slot_taken() from exc
     except BookingError:

@@ -149,3 +149,56 @@ def test_booking_refuses_non_doctors(app):
     reception = factories.user(Role.RECEPTION)
     with pytest.raises(BookingError):
         book(factories.patient(), reception, service, _at(9), reception, now=NOW)
+
+
+@pytest.mark.parametrize("database_url", ["postgresql"], indirect=True)  # a deadlock on the exclusion constraint
+def test_a_booking_that_loses_a_deadlock_hears_the_slot_was_taken(app, db):
+    """Two bookings whose exclusion checks wait for each other: PostgreSQL aborts one as a deadlock, and that
+    patient is told the slot was just taken (no 500), with nothing of theirs stored."""
+    doctor, service = factories.offering_doctor()
+    patient, other = factories.patient(), factories.patient()
+    doctor_id, service_id, patient_id = doctor.id, service.id, patient.id
+    db.session.commit()
+    insert = (
+        "INSERT INTO appointment (public_id, patient_id, doctor_id, service_id, starts_at, ends_at, status, "
+        "created_at, cancel_reason) VALUES (gen_random_uuid(), :p, :d, :s, :a, :b, 'booked', now(), '')"
+    )
+    rival = db.engine.connect()
+    rival_tx = rival.begin()
+    # The rival holds 8:50-9:10 uncommitted: the booking of 9:00 below inserts its row, then waits for the rival.
+    rival.execute(sa.text(insert), {"p": other.id, "d": doctor_id, "s": service_id, "a": _at(8, 50), "b": _at(9, 10)})
+    outcome: list[str] = []
+
+    def attempt() -> None:
+        with app.app_context():
+            from app.models import PatientProfile, Service, User
+
+            doctor_row = _db.session.get(User, doctor_id)
+            try:
+                book(_db.session.get(PatientProfile, patient_id), doctor_row, _db.session.get(Service, service_id),
+                     _at(9), doctor_row, now=NOW)  # fmt: skip
+                outcome.append("booked")
+            except BookingError as refused:
+                outcome.append(refused.code)
+            finally:
+                _db.session.remove()
+
+    booking = threading.Thread(target=attempt)
+    booking.start()
+    # Wait until the booking waits on the rival's row, then make the rival wait on the booking's: 9:20-9:40 overlaps
+    # only the booking's 9:00-9:30.
+    waiting = "SELECT count(*) FROM pg_locks WHERE NOT granted AND locktype = 'transactionid'"
+    with db.engine.connect() as watcher:
+        for _ in range(200):
+            if watcher.execute(sa.text(waiting)).scalar():
+                break
+            threading.Event().wait(0.05)
+    # The booking began waiting first, so its deadlock check runs first and it is the one aborted; the rival's
+    # insert then goes through.
+    rival.execute(sa.text(insert), {"p": other.id, "d": doctor_id, "s": service_id, "a": _at(9, 20), "b": _at(9, 40)})
+    booking.join(timeout=30)
+    rival_tx.rollback()
+    rival.close()
+    assert outcome == ["slot_taken"]
+    booked = db.session.scalar(sa.select(sa.func.count(Appointment.id)).where(Appointment.patient_id == patient_id))
+    assert booked == 0
