@@ -151,7 +151,7 @@ def register_blueprints(app: Flask) -> None:
     """Mount public pages, sign-in, health and the role cabinets."""
     from app import health, i18n
     from app.auth import bp as auth_bp
-    from app.calendar import bp as calendar_bp
+    from app.feeds import bp as feeds_bp
     from app.files import bp as files_bp
     from app.public import bp as public_bp
     from roles.admin import bp as admin_bp
@@ -164,7 +164,7 @@ def register_blueprints(app: Flask) -> None:
     app.register_blueprint(auth_bp, url_prefix="/auth")
     app.register_blueprint(i18n.bp)
     app.register_blueprint(files_bp)
-    app.register_blueprint(calendar_bp, url_prefix="/calendar")
+    app.register_blueprint(feeds_bp, url_prefix="/calendar")
     app.register_blueprint(health.bp)
     csrf.exempt(health.bp)
     limiter.exempt(health.bp)
@@ -184,10 +184,10 @@ def register_errorhandlers(app: Flask) -> None:
 
 def register_template_helpers(app: Flask) -> None:
     """Filters and globals used by templates."""
-    from app import presentation
+    from app.ui import filters
     from chat import pages
 
-    presentation.register(app)
+    filters.register(app)
     pages.register(app)
 
 

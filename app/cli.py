@@ -4,8 +4,8 @@ import click
 import sqlalchemy as sa
 from flask import Flask, current_app
 
+from app.clock import is_valid_timezone
 from app.extensions import db
-from app.i18n import is_valid_timezone
 from app.models import STAFF_ROLES, Role, SpecialistProfile, User, normalise_email
 from app.passwords import MIN_PASSWORD_LENGTH
 
@@ -88,7 +88,7 @@ def reminders_group():
 def reminders_send():
     """Send the reminders due now; idempotent, meant to run from cron every minute."""
     from app import reminders
-    from app.database import utcnow
+    from app.clock import utcnow
 
     try:
         sent = reminders.send_due_reminders(utcnow())

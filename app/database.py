@@ -1,7 +1,7 @@
 """Declarative base, naming convention and column types shared by every model."""
 
 import uuid
-from datetime import UTC, datetime
+from datetime import UTC
 
 import sqlalchemy as sa
 from sqlalchemy.orm import DeclarativeBase
@@ -20,11 +20,6 @@ class Base(DeclarativeBase):
     """Base class of every model."""
 
     metadata = sa.MetaData(naming_convention=NAMING_CONVENTION)
-
-
-def utcnow() -> datetime:
-    """Current time, timezone-aware, in UTC."""
-    return datetime.now(UTC)
 
 
 class UTCDateTime(sa.types.TypeDecorator):

@@ -1,7 +1,5 @@
 """Interface language and timezone: selection, the header switcher and display helpers."""
 
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError, available_timezones
-
 from flask import Blueprint, Flask, current_app, has_request_context, redirect, request, session
 from flask_babel import get_locale, get_translations
 from flask_login import current_user
@@ -35,19 +33,6 @@ def select_timezone() -> str:
 def current_language() -> str:
     """The two-letter code of the language this response is rendered in."""
     return str(get_locale() or current_app.config["BABEL_DEFAULT_LOCALE"])[:2]
-
-
-def is_valid_timezone(name: str) -> bool:
-    """True for IANA timezone names zoneinfo knows."""
-    return name in available_timezones()
-
-
-def zone_or_default(name: str | None) -> ZoneInfo:
-    """The named timezone, or the clinic's default when the name is missing or unknown to zoneinfo."""
-    try:
-        return ZoneInfo(name) if name else ZoneInfo(current_app.config["BABEL_DEFAULT_TIMEZONE"])
-    except (ZoneInfoNotFoundError, ValueError):
-        return ZoneInfo(current_app.config["BABEL_DEFAULT_TIMEZONE"])
 
 
 def install_template_gettext(app: Flask) -> None:

@@ -25,9 +25,9 @@ from flask_babel import force_locale
 from flask_babel import gettext as _
 from sqlalchemy.exc import IntegrityError
 
-from app.database import utcnow
+from app.clock import utcnow, zone_or_default
 from app.extensions import db
-from app.i18n import LANGUAGES, zone_or_default
+from app.i18n import LANGUAGES
 from app.models import ACTIVE_STATUSES, Appointment, Guardianship, ReminderDelivery, User
 from app.urls import public_base_url
 

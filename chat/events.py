@@ -13,6 +13,7 @@ from app.audit import record_access
 from app.extensions import db, socketio
 from app.models import Appointment
 from app.permissions import can_join_chat
+from app.scheduling.chat_window import ExtensionRefused, extend_window, window_for
 from chat import service
 from chat.rooms import (
     NAMESPACE,
@@ -23,7 +24,6 @@ from chat.rooms import (
     thread_room,
     user_room,
 )
-from chat.window import ExtensionRefused, extend_window, window_for
 
 
 def _refused(code: str) -> dict:

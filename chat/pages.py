@@ -10,11 +10,12 @@ from flask_login import current_user
 from sqlalchemy.orm import joinedload
 
 from app.audit import record_access
+from app.clock import iso
 from app.extensions import db
 from app.models import Appointment, ChatMessage, ChatReadMark, ChatThread, Role, User
-from app.presentation import localized
+from app.scheduling.chat_window import ChatWindow, window_for
+from app.ui.filters import localized
 from chat import service
-from chat.window import ChatWindow, iso, window_for
 
 
 @dataclass

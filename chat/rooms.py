@@ -2,8 +2,8 @@
 
 from app.extensions import socketio
 from app.models import Appointment, ChatThread, User
+from app.scheduling.chat_window import ChatWindow
 from chat.service import participants, unread_summary
-from chat.window import ChatWindow
 
 NAMESPACE = "/chat"
 

@@ -12,7 +12,7 @@ from limits.strategies import MovingWindowRateLimiter
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import joinedload
 
-from app.database import utcnow
+from app.clock import iso, utcnow
 from app.extensions import db
 from app.models import (
     Appointment,
@@ -26,7 +26,7 @@ from app.models import (
     StoredFile,
     User,
 )
-from chat.window import iso, window_for
+from app.scheduling.chat_window import window_for
 
 PAGE_SIZE = 50
 MAX_PAGE = 200

@@ -7,7 +7,7 @@ from typing import BinaryIO
 from flask import current_app
 from flask_babel import gettext as _
 
-from app.database import utcnow
+from app.clock import utcnow
 from app.extensions import db
 from app.models import FileKind, PatientProfile, StoredFile, User
 from storage import get_store

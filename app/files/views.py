@@ -13,8 +13,8 @@ from app.files import bp
 from app.files.services import UploadRefused, download_url, policy_for, store_upload
 from app.models import FileKind, Role
 from app.permissions import can_upload_file, get_chat_appointment_or_404, get_file_or_404, get_patient_or_404
+from app.scheduling.chat_window import window_for
 from app.urls import safe_next
-from chat.window import window_for
 from storage import ObjectNotFound, StorageUnavailable, get_store
 from storage.base import content_disposition
 from storage.local import link_serializer

@@ -5,10 +5,12 @@ import uuid
 from datetime import datetime
 
 import sqlalchemy as sa
+from flask_babel import lazy_gettext as _l
 from sqlalchemy.dialects.postgresql import ExcludeConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
-from app.database import UTCDateTime, enum_column, new_public_id, utcnow
+from app.clock import utcnow
+from app.database import UTCDateTime, enum_column, new_public_id
 from app.extensions import db
 
 
@@ -21,6 +23,21 @@ class AppointmentStatus(enum.StrEnum):
     COMPLETED = "completed"
     CANCELLED = "cancelled"
     NO_SHOW = "no_show"
+
+    @property
+    def label(self) -> str:
+        """The value's name for people, in the current language."""
+        return str(_STATUS_LABELS[self])
+
+
+_STATUS_LABELS = {
+    AppointmentStatus.BOOKED: _l("Booked"),
+    AppointmentStatus.CONFIRMED: _l("Confirmed"),
+    AppointmentStatus.IN_PROGRESS: _l("In progress"),
+    AppointmentStatus.COMPLETED: _l("Completed"),
+    AppointmentStatus.CANCELLED: _l("Cancelled"),
+    AppointmentStatus.NO_SHOW: _l("No-show"),
+}
 
 
 ACTIVE_STATUSES = (AppointmentStatus.BOOKED, AppointmentStatus.CONFIRMED, AppointmentStatus.IN_PROGRESS)

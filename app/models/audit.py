@@ -5,7 +5,8 @@ from datetime import datetime
 import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column
 
-from app.database import UTCDateTime, utcnow
+from app.clock import utcnow
+from app.database import UTCDateTime
 from app.extensions import db
 
 

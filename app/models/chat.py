@@ -6,7 +6,8 @@ from datetime import datetime
 import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column
 
-from app.database import UTCDateTime, new_public_id, utcnow
+from app.clock import utcnow
+from app.database import UTCDateTime, new_public_id
 from app.extensions import db
 
 

@@ -7,7 +7,8 @@ from datetime import date, datetime
 import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column
 
-from app.database import UTCDateTime, enum_column, new_public_id, utcnow
+from app.clock import utcnow
+from app.database import UTCDateTime, enum_column, new_public_id
 from app.extensions import db
 
 

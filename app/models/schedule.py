@@ -6,7 +6,8 @@ from datetime import date, datetime, time
 import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column
 
-from app.database import UTCDateTime, enum_column, utcnow
+from app.clock import utcnow
+from app.database import UTCDateTime, enum_column
 from app.extensions import db
 
 

@@ -5,9 +5,11 @@ import uuid
 from datetime import datetime
 
 import sqlalchemy as sa
+from flask_babel import lazy_gettext as _l
 from sqlalchemy.orm import Mapped, mapped_column
 
-from app.database import UTCDateTime, enum_column, new_public_id, utcnow
+from app.clock import utcnow
+from app.database import UTCDateTime, enum_column, new_public_id
 from app.extensions import db
 
 
@@ -18,6 +20,19 @@ class FileKind(enum.StrEnum):
     LAB_RESULT = "lab_result"
     DOCUMENT = "document"
     AVATAR = "avatar"
+
+    @property
+    def label(self) -> str:
+        """The value's name for people, in the current language."""
+        return str(_KIND_LABELS[self])
+
+
+_KIND_LABELS = {
+    FileKind.CHAT_ATTACHMENT: _l("Chat attachment"),
+    FileKind.LAB_RESULT: _l("Lab result"),
+    FileKind.DOCUMENT: _l("Document"),
+    FileKind.AVATAR: _l("Photo"),
+}
 
 
 class StoredFile(db.Model):

@@ -5,10 +5,12 @@ import uuid
 from datetime import datetime
 
 import sqlalchemy as sa
+from flask_babel import lazy_gettext as _l
 from flask_login import UserMixin
 from sqlalchemy.orm import Mapped, mapped_column, validates
 
-from app.database import UTCDateTime, enum_column, new_public_id, utcnow
+from app.clock import utcnow
+from app.database import UTCDateTime, enum_column, new_public_id
 from app.extensions import db
 from app.passwords import hash_password, needs_rehash, verify_password
 
@@ -21,6 +23,20 @@ class Role(enum.StrEnum):
     METHODOLOGIST = "methodologist"
     RECEPTION = "reception"
     ADMIN = "admin"
+
+    @property
+    def label(self) -> str:
+        """The value's name for people, in the current language."""
+        return str(_ROLE_LABELS[self])
+
+
+_ROLE_LABELS = {
+    Role.PATIENT: _l("Patient"),
+    Role.DOCTOR: _l("Doctor / specialist"),
+    Role.METHODOLOGIST: _l("Methodologist"),
+    Role.RECEPTION: _l("Reception"),
+    Role.ADMIN: _l("Administrator"),
+}
 
 
 STAFF_ROLES = (Role.DOCTOR, Role.METHODOLOGIST, Role.RECEPTION, Role.ADMIN)

@@ -7,7 +7,7 @@ import sqlalchemy as sa
 from flask import abort, render_template, request
 from sqlalchemy.orm import joinedload, selectinload
 
-from app.database import utcnow
+from app.clock import utcnow
 from app.extensions import db
 from app.models import Service, SpecialistProfile, Specialty, User
 from app.permissions import parse_uuid
@@ -65,7 +65,7 @@ def specialists():
     )
 
 
-# The card's statements are built once, with parameters (see roles.queries: building costs as much as running).
+# The card's statements are built once, with parameters (see app.scheduling.queries: building costs as much as running).
 @cache
 def _listed_specialist():
     """One listed specialist (parameter :public_id) with their account and specialties, in one query; the card

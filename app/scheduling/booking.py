@@ -8,7 +8,7 @@ import sqlalchemy as sa
 from flask import current_app
 from flask_babel import gettext as _
 
-from app.database import utcnow
+from app.clock import utcnow
 from app.extensions import db
 from app.models import (
     ACTIVE_STATUSES,

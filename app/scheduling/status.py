@@ -10,15 +10,14 @@ from dataclasses import dataclass, field
 from datetime import datetime
 
 import sqlalchemy as sa
+from flask_babel import format_time
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_babel.speaklater import LazyString
 
-from app.database import utcnow
+from app.clock import utcnow
 from app.extensions import db
-from app.formatting import local_time
 from app.models import Appointment, AppointmentStatus, Role
-from app.presentation import status_label
 
 # Booked or confirmed: the appointment is still waiting for the patient and the doctor.
 WAITING = (AppointmentStatus.BOOKED, AppointmentStatus.CONFIRMED)
@@ -108,13 +107,13 @@ def refusal(appointment: Appointment, action: str, role: Role, now: datetime) ->
     if appointment.status not in rule.sources:
         if appointment.status in rule.status_refusals:
             return StatusChangeRefused("status", str(rule.status_refusals[appointment.status]))
-        status = status_label(appointment.status).lower()  # sits inside a sentence
+        status = appointment.status.label.lower()  # sits inside a sentence
         return StatusChangeRefused(
             "status", _("This cannot be done to an appointment that is %(status)s.", status=status)
         )
     if rule.after_arrival is not None and appointment.arrived_at is not None:
         return StatusChangeRefused(
-            "arrived", str(rule.after_arrival) % {"time": local_time(appointment.arrived_at, "short")}
+            "arrived", str(rule.after_arrival) % {"time": format_time(appointment.arrived_at, "short")}
         )
     if rule.before_start is not None and appointment.starts_at > now:
         return StatusChangeRefused("too_early", str(rule.before_start))

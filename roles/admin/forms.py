@@ -6,7 +6,7 @@ from wtforms import BooleanField, EmailField, SelectField, SelectMultipleField, 
 from wtforms.validators import DataRequired, Email, Length, Optional, ValidationError
 
 from app.auth.forms import new_password_field
-from app.i18n import is_valid_timezone
+from app.clock import is_valid_timezone
 from app.models import Role
 
 

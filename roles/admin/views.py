@@ -11,6 +11,7 @@ from app.i18n import current_language
 from app.models import STAFF_ROLES, AuditEvent, Role, SpecialistProfile, Specialty, User, normalise_email
 from roles.admin import bp
 from roles.admin.forms import StaffForm
+from roles.forms import form_status
 
 AUDIT_PAGE_SIZE = 100
 
@@ -43,7 +44,7 @@ def new_staff():
             user = _create_staff(form, email, specialties)
             flash(_("Account %(email)s created.", email=user.email), "success")
             return redirect(url_for("admin.dashboard"))
-    return render_template("admin/new_staff.html", form=form), 200 if not form.errors else 422
+    return render_template("admin/new_staff.html", form=form), form_status(form)
 
 
 def _create_staff(form: StaffForm, email: str, specialties: list[Specialty]) -> User:

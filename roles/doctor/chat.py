@@ -7,19 +7,19 @@ from flask_babel import gettext as _
 from flask_login import current_user
 
 from app.audit import record_access
-from app.database import utcnow
+from app.clock import utcnow, zone_or_default
 from app.extensions import db
-from app.i18n import zone_or_default
+from app.files.queries import patient_files
 from app.models import Appointment, AppointmentStatus, ChatThread
 from app.permissions import can_view_file, get_chat_appointment_or_404
-from app.presentation import localtime
+from app.scheduling.chat_window import ExtensionRefused, extend_window, window_for
+from app.scheduling.queries import patient_history_with
+from app.ui.filters import localtime
 from chat import service
 from chat.pages import chat_appointments, relevance, render_room, threads_by_pair
 from chat.rooms import announce_window
-from chat.window import ExtensionRefused, extend_window, window_for
 from roles.doctor import bp
 from roles.doctor.forms import ExtendChatForm
-from roles.queries import patient_files, patient_history_with
 
 # The chat list covers a month back (recently closed chats) and two weeks ahead (chats about to open).
 LIST_DAYS_BACK = 30

@@ -1,13 +1,14 @@
-"""What each row of the doctor's patient list prints, worked out in one pass (why: app/tables.py)."""
+"""What each row of the doctor's patient list prints, worked out in one pass (why: app/ui/tables.py)."""
 
 from datetime import datetime
 from typing import NamedTuple
 
-from app.formatting import date_formatter, local_date, local_datetime, viewer_formatter
-from app.i18n import current_language, zone_or_default
-from app.presentation import status_labels, url_builder
+from app.clock import zone_or_default
+from app.i18n import current_language
+from app.patients.doctor_list import ListedPatient, Visit
+from app.ui.dates import date_formatter, local_date, local_datetime, viewer_formatter
+from app.ui.filters import status_labels, url_builder
 from roles.doctor.services import timezone_difference
-from roles.queries import ListedPatient, Visit
 
 
 class VisitCells(NamedTuple):

@@ -8,28 +8,20 @@ from flask_login import current_user
 from sqlalchemy.orm import selectinload
 
 from app.audit import record_access
-from app.database import utcnow
+from app.clock import day_bounds_utc, local_today, utcnow, zone_or_default
 from app.extensions import db
-from app.i18n import zone_or_default
+from app.files.queries import patient_files
 from app.models import Appointment, Role
+from app.patients.doctor_list import doctor_patients, doctor_services
 from app.permissions import can_view_file, get_appointment_or_404
-from app.presentation import status_label
-from app.scheduling.editor import ScheduleEditor
+from app.scheduling.queries import appointments_between, doctor_day, patient_history_with
 from app.scheduling.status import StatusChangeRefused, apply_action, available_actions
 from roles.doctor import bp
 from roles.doctor.forms import StatusForm
 from roles.doctor.patient_list import patient_list_rows
 from roles.doctor.services import week_days
-from roles.paging import requested_page
-from roles.queries import (
-    appointments_between,
-    doctor_day,
-    doctor_patients,
-    doctor_services,
-    patient_files,
-    patient_history_with,
-)
-from roles.time import day_bounds_utc, local_today, parse_day
+from roles.params import parse_day, requested_page
+from roles.schedule_editor import ScheduleEditor
 
 
 @bp.get("/")
@@ -176,7 +168,7 @@ def appointment_status(appointment_id):
 
 def _status_text(appt) -> str:
     """The appointment's new status for the confirmation message."""
-    return status_label(appt.status).lower()
+    return appt.status.label.lower()
 
 
 def _editor() -> ScheduleEditor:

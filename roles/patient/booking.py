@@ -7,7 +7,7 @@ from flask import abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 
-from app.database import utcnow
+from app.clock import utcnow
 from app.extensions import db
 from app.models import Intake, Service, SpecialistProfile
 from app.permissions import get_appointment_or_404, parse_uuid, represented_patients
@@ -21,9 +21,9 @@ from app.scheduling.booking import (
     reschedule,
 )
 from app.scheduling.slots import free_slots
+from roles.params import parse_instant
 from roles.patient import bp
 from roles.patient.forms import BookingForm, CancelForm, IntakeForm, RescheduleForm
-from roles.time import parse_instant
 
 RESCHEDULE_CHOICES = 12
 

@@ -5,12 +5,12 @@ from datetime import datetime
 from flask import render_template
 from flask_login import current_user
 
-from app.database import utcnow
+from app.clock import utcnow
 from app.models import Appointment, ChatThread
 from app.permissions import get_chat_appointment_or_404, represented_patients
+from app.scheduling.chat_window import window_for
 from chat import service
 from chat.pages import chat_appointments, latest_message_ids, relevance, render_room, threads_by_pair
-from chat.window import window_for
 from roles.patient import bp
 
 # Each conversation lists its most relevant appointments; the shared history is the same from any of them.

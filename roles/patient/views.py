@@ -4,15 +4,15 @@ import sqlalchemy as sa
 from flask import abort, render_template, request
 from flask_login import current_user
 
-from app.database import utcnow
+from app.clock import utcnow
 from app.extensions import db
 from app.models import FileKind, StoredFile
 from app.permissions import get_appointment_or_404, represented_patients
 from app.scheduling.booking import can_patient_cancel, cancel_refusal
-from roles.paging import requested_page
+from app.scheduling.queries import past_for_patient, upcoming_lines
+from roles.params import requested_page
 from roles.patient import bp
 from roles.patient.forms import CancelForm, IntakeForm
-from roles.queries import past_for_patient, upcoming_lines
 
 
 def _selected_patient():

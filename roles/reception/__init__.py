@@ -8,4 +8,4 @@ from roles.gate import guard_blueprint
 bp = Blueprint("reception", __name__)
 guard_blueprint(bp, Role.RECEPTION)
 
-from roles.reception import schedule, views  # noqa: E402,F401  (routes attach to bp)
+from roles.reception import board, booking, registry, schedule  # noqa: E402,F401  (routes attach to bp)

@@ -9,8 +9,8 @@ from app.audit import record_access
 from app.extensions import db
 from app.models import Role, SpecialistProfile, User
 from app.permissions import parse_uuid
-from app.scheduling.editor import ScheduleEditor
 from roles.reception import bp
+from roles.schedule_editor import ScheduleEditor
 
 
 def _editor(doctor_id: str) -> ScheduleEditor:

@@ -188,7 +188,7 @@ def test_download_requires_sign_in(client):
 def test_feed_link_partial_offers_creation_then_the_address(app, db):
     """Included in a doctor's page: a create button at first, then the full address and a replace button."""
     doctor = factories.doctor()
-    page = '{% include "calendar/_feed_link.html" %}'
+    page = '{% include "feeds/_feed_link.html" %}'
     with app.test_request_context("/doctor/"):
         login_user(doctor)
         before = render_template_string(page)

@@ -8,7 +8,7 @@ import pytest
 from flask import url_for
 
 from app import create_app
-from app.presentation import localclock, localday, localtime, url_builder
+from app.ui.filters import localclock, localday, localtime, url_builder
 
 ZONES = ("Europe/Moscow", "Asia/Vladivostok", "America/New_York", "Europe/London", "Asia/Kolkata", "UTC")
 # Around both 2026 DST changes in New York and London, midnight crossings, and leap day.

@@ -7,8 +7,8 @@ import pytest
 import sqlalchemy as sa
 
 from app.models import AppointmentStatus, ChatMessage
+from app.scheduling.chat_window import ExtensionRefused, extend_window, window_for
 from chat.service import ChatRefused, send_message
-from chat.window import ExtensionRefused, extend_window, window_for
 from tests import factories
 from tests.chat.conftest import ask, received, send
 

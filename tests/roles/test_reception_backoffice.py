@@ -8,7 +8,7 @@ from zoneinfo import ZoneInfo
 import pytest
 import sqlalchemy as sa
 
-from app.database import utcnow
+from app.clock import utcnow
 from app.models import Appointment, AppointmentStatus, AuditEvent, Guardianship, PatientProfile, Role
 from app.scheduling.booking import IntakeAnswers, book
 from app.scheduling.slots import free_slots

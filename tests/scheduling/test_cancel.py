@@ -9,7 +9,7 @@ from datetime import UTC, datetime, timedelta
 import pytest
 import sqlalchemy as sa
 
-from app.database import utcnow
+from app.clock import utcnow
 from app.extensions import db as _db
 from app.models import Appointment, AppointmentStatus, AuditEvent, Role
 from app.scheduling.booking import BookingError, book, can_patient_cancel, cancel, reschedule
@@ -205,7 +205,7 @@ def test_receptions_stale_cancellation_is_refused_on_the_page(app, client, login
     login_as(Role.RECEPTION)
     appointment = factories.appointment(starts_at=utcnow() + timedelta(minutes=10))
     url = f"/reception/appointments/{appointment.public_id}/cancel"
-    with _doctor_starts_during(app, "roles.reception.views"):
+    with _doctor_starts_during(app, "roles.reception.booking"):
         response = client.submit(url, {"reason": "Patient phoned"})
     assert response.status_code == 409 and CHANGED in response.get_data(as_text=True)
     assert _stored(db, appointment) == (AppointmentStatus.IN_PROGRESS, None, None, "")
@@ -223,7 +223,7 @@ def test_receptions_stale_reschedule_is_refused_on_the_page(app, client, login_a
     login_as(Role.RECEPTION)
     original, elsewhere = _booked_with_free_slot()
     url = f"/reception/appointments/{original.public_id}/reschedule"
-    with _doctor_starts_during(app, "roles.reception.views"):
+    with _doctor_starts_during(app, "roles.reception.booking"):
         response = client.submit(url, {"starts_at": elsewhere.isoformat()})
     text = response.get_data(as_text=True)
     assert response.status_code == 409 and CHANGED in text

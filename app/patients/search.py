@@ -1,15 +1,12 @@
-"""Patient search, and the doctors, services and accounts reception picks from."""
+"""Finding patients in the registry: by name, e-mail, phone digits or date of birth, and patient accounts by e-mail."""
 
-import uuid
+from datetime import date
 from functools import lru_cache
 
 import sqlalchemy as sa
-from sqlalchemy.orm import selectinload
 
 from app.extensions import db
-from app.models import PatientProfile, Role, Service, SpecialistProfile, User, normalise_email
-from app.scheduling.booking import offers
-from roles.queries import contains_pattern
+from app.models import PatientProfile, Role, User, normalise_email
 
 MIN_QUERY_LENGTH = 2
 
@@ -37,7 +34,7 @@ def search_patients(query: str, limit: int = 20) -> list[PatientProfile] | None:
 @lru_cache(maxsize=64)  # shapes grow with the words typed: keep the common ones
 def _search_statement(shape: tuple[tuple[bool, bool], ...], limit: int):
     """The search for one shape of query (per word: phone digits to match too, a date of birth to match too), with
-    parameters :w0 (the word), :d0 (its digits), :b0 (the ISO date)...; built once per shape (see roles.queries)."""
+    parameters :w0 (the word), :d0 (its digits), :b0 (the ISO date)...; built once per shape (see app.scheduling.queries)."""
     stmt = sa.select(PatientProfile)
     for n, (digits, birth) in enumerate(shape):
         conditions = [PatientProfile.search_text.like(sa.bindparam(f"w{n}"), escape="/")]
@@ -51,8 +48,6 @@ def _search_statement(shape: tuple[tuple[bool, bool], ...], limit: int):
 
 def _as_iso_date(word: str) -> str | None:
     """A typed date of birth (31.12.1980 or 1980-12-31) as ISO text, else None."""
-    from datetime import date
-
     for sep, order in ((".", (2, 1, 0)), ("-", (0, 1, 2)), ("/", (2, 1, 0))):
         parts = word.split(sep)
         if len(parts) == 3 and all(p.isdigit() for p in parts):
@@ -64,39 +59,10 @@ def _as_iso_date(word: str) -> str | None:
     return None
 
 
-def bookable_doctors() -> list[User]:
-    """Active doctors who have a specialist profile, by surname."""
-    return list(
-        db.session.scalars(
-            sa.select(User)
-            .join(SpecialistProfile, SpecialistProfile.user_id == User.id)
-            .where(User.role == Role.DOCTOR, User.active.is_(True))
-            .options(selectinload(User.specialist_profile).selectinload(SpecialistProfile.specialties))
-            .order_by(SpecialistProfile.last_name, SpecialistProfile.first_name)
-        )
-    )
-
-
-def offerings() -> list[tuple[User, Service]]:
-    """Every (doctor, service) pair reception may book: the doctor practises the service's specialty."""
-    services = db.session.scalars(sa.select(Service).where(Service.active.is_(True)).order_by(Service.code)).all()
-    return [(doctor, service) for doctor in bookable_doctors() for service in services if offers(doctor, service)]
-
-
-def find_doctor(public_id: str) -> User | None:
-    """An active doctor by the public id sent from a form; malformed ids find nobody."""
-    try:
-        key = uuid.UUID(str(public_id))
-    except ValueError:
-        return None
-    return db.session.scalar(
-        sa.select(User).where(User.public_id == key, User.role == Role.DOCTOR, User.active.is_(True))
-    )
-
-
-def find_service(code: str) -> Service | None:
-    """A service by its code."""
-    return db.session.scalar(sa.select(Service).where(Service.code == code))
+def contains_pattern(text: str) -> str:
+    """A LIKE pattern (escape character "/") matching `text` anywhere, its own % and _ taken literally: what
+    `contains(text, autoescape=True)` sends, as a value for a prebuilt statement."""
+    return "%" + text.replace("/", "//").replace("%", "/%").replace("_", "/_") + "%"
 
 
 def find_patient_account(email: str) -> User | None:

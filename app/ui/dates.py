@@ -16,7 +16,7 @@ from functools import lru_cache
 from babel import Locale, dates
 from flask_babel import format_date, format_datetime, format_time, get_locale, get_timezone
 
-from app.i18n import zone_or_default
+from app.clock import zone_or_default
 
 NAMED_FORMATS = ("short", "medium", "long", "full")
 

@@ -13,6 +13,7 @@ from wtforms import DateField, SelectField, StringField, TimeField
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import InputRequired, Length, Optional
 
+from app.clock import local_today
 from app.models import ExceptionKind, User
 from app.scheduling.hours import (
     ScheduleError,
@@ -23,7 +24,6 @@ from app.scheduling.hours import (
     upcoming_exceptions,
     weekly_template,
 )
-from roles.time import local_today
 
 WEEKDAY_LABELS = (
     _l("Monday"),

@@ -1,20 +1,13 @@
-"""Local-day arithmetic for cabinet pages: days are the viewer's, storage is UTC."""
+"""Request parameters the cabinets share: days, instants and page numbers, each refused clearly when malformed."""
 
-from datetime import UTC, date, datetime, time, timedelta
-from zoneinfo import ZoneInfo
+from datetime import UTC, date, datetime
 
+from flask import abort, request
 
-def day_bounds_utc(day: date, tz_name: str) -> tuple[datetime, datetime]:
-    """The UTC instants at which the local day starts and the next one starts (DST-safe)."""
-    tz = ZoneInfo(tz_name)
-    start = datetime.combine(day, time.min, tzinfo=tz)
-    end = datetime.combine(day + timedelta(days=1), time.min, tzinfo=tz)
-    return start.astimezone(UTC), end.astimezone(UTC)
+from app.clock import local_today
 
-
-def local_today(tz_name: str) -> date:
-    """Today's date where the viewer is."""
-    return datetime.now(ZoneInfo(tz_name)).date()
+# Far past any real list; keeps the offset a query is asked for bounded.
+LAST_PAGE = 10_000
 
 
 def parse_day(value: str | None, tz_name: str) -> tuple[date, bool]:
@@ -34,3 +27,11 @@ def parse_instant(value: str | None) -> datetime | None:
     except ValueError:
         return None
     return parsed.astimezone(UTC) if parsed.tzinfo is not None else None
+
+
+def requested_page() -> int:
+    """The `page` query argument (1 when absent); anything but a whole number from 1 to LAST_PAGE answers 404."""
+    page = request.args.get("page", "1")
+    if not page.isdigit() or not 1 <= int(page) <= LAST_PAGE:
+        abort(404)
+    return int(page)

@@ -9,15 +9,14 @@ from flask_babel import force_locale
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
-from app import ical
 from app.audit import record_access
-from app.calendar import bp
-from app.database import utcnow
+from app.clock import utcnow, zone_or_default
 from app.extensions import db
-from app.i18n import LANGUAGES, current_language, zone_or_default
+from app.feeds import bp, ical
+from app.i18n import LANGUAGES, current_language
 from app.models import ACTIVE_STATUSES, Appointment, Role, SpecialistProfile, User
 from app.permissions import get_appointment_or_404
-from roles.queries import appointments_between
+from app.scheduling.queries import appointments_between
 
 # What secrets.token_urlsafe(32) produces; anything else cannot be a token, so it never reaches the database.
 TOKEN_SHAPE = re.compile(r"[A-Za-z0-9_-]{32,64}")

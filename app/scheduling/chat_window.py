@@ -1,11 +1,11 @@
 """The chat window: when an appointment's chat is open for writing, and how the doctor extends it."""
 
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 
 from flask import current_app
 
-from app.database import utcnow
+from app.clock import iso, utcnow
 from app.extensions import db
 from app.models import Appointment, AppointmentStatus
 
@@ -42,11 +42,6 @@ class ChatWindow:
             "closes_at": iso(self.closes_at),
             "open": self.is_open(now),
         }
-
-
-def iso(moment: datetime) -> str:
-    """ISO 8601 in UTC with a Z and milliseconds, the one timestamp format of the realtime API."""
-    return moment.astimezone(UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z")
 
 
 def window_for(appointment: Appointment) -> ChatWindow:

@@ -1,8 +1,6 @@
-"""Appointment queries shared by the cabinets, with eager loading so pages run a fixed number of queries.
+"""The doctor's patient list: the patients with a coming appointment first, then the rest of the practice by name.
 
-The statements the busiest pages run are built once per process with their values as parameters (`@cache`):
-building a select with eager loads and computing its cache key costs about a millisecond of CPU, as much as
-running it.
+Statements are built once per shape of filters with their values as parameters (see app.scheduling.queries).
 """
 
 import uuid
@@ -11,193 +9,11 @@ from functools import cache, lru_cache
 from typing import NamedTuple
 
 import sqlalchemy as sa
-from sqlalchemy.orm import joinedload, selectinload
 
 from app.extensions import db
-from app.models import (
-    ACTIVE_STATUSES,
-    Appointment,
-    AppointmentStatus,
-    PatientProfile,
-    Service,
-    SpecialistProfile,
-    StoredFile,
-    User,
-)
-
-
-def _active(negate: bool = False) -> sa.ColumnElement[bool]:
-    """The appointment's status is active (or, negated, not), the statuses written into the SQL as literals.
-
-    Bound values would do for a single run, but psycopg prepares a statement run often and PostgreSQL then plans it
-    once for any values: it can no longer tell that the partial index on active appointments applies, so it kept
-    planning the statement afresh on every run instead (about a millisecond for the patient list).
-    """
-    statuses = sa.bindparam(
-        "active", [s.value for s in ACTIVE_STATUSES], expanding=True, literal_execute=True, unique=True
-    )
-    return Appointment.status.not_in(statuses) if negate else Appointment.status.in_(statuses)
-
-
-def _with_people(stmt, patient: bool = True, doctor: bool = True):
-    """Load what appointment lists show alongside each appointment: patient, doctor (with profile) and service.
-
-    A list of one doctor's or one patient's appointments leaves that side out: it is the same object on every row,
-    already in the session (or loaded once), and joining it again cost a third of the query's time.
-    """
-    options = [joinedload(Appointment.service)]
-    if patient:
-        options.append(joinedload(Appointment.patient))
-    if doctor:
-        options.append(joinedload(Appointment.doctor).joinedload(User.specialist_profile))
-    return stmt.options(*options)
-
-
-def appointments_between(start: datetime, end: datetime, doctor_id: int | None = None):
-    """Appointments starting in [start, end), optionally of one doctor, in time order."""
-    stmt = sa.select(Appointment).where(Appointment.starts_at >= start, Appointment.starts_at < end)
-    if doctor_id is not None:
-        stmt = stmt.where(Appointment.doctor_id == doctor_id)
-    return _with_people(stmt.order_by(Appointment.starts_at, Appointment.id), doctor=doctor_id is None)
-
-
-class AppointmentLine(NamedTuple):
-    """An appointment as a list row shows it (app/tables.py), read as plain columns: building ORM objects with their
-    patient, doctor and service cost more than rendering the row."""
-
-    public_id: uuid.UUID
-    starts_at: datetime
-    status: AppointmentStatus
-    arrived_at: datetime | None
-    service_en: str
-    service_ru: str
-    doctor_name: str
-    patient_name: str
-
-
-def _joined(*parts) -> str:
-    """Name parts joined by spaces, empty ones left out (PatientProfile.full_name, SpecialistProfile.full_name)."""
-    return " ".join(part for part in parts if part)
-
-
-def _lines(*conditions, doctor: bool, patient: bool):
-    """Appointment columns for list rows matching `conditions`, with the doctor's name parts (specialist profile,
-    then the account's name and e-mail) and the patient's, when asked for; read by _line."""
-    specialist = sa.orm.aliased(SpecialistProfile)
-    account = sa.orm.aliased(User)
-    columns = [Appointment.public_id, Appointment.starts_at, Appointment.status, Appointment.arrived_at]
-    columns += [Service.name_en, Service.name_ru]
-    if doctor:
-        columns += [specialist.last_name, specialist.first_name, specialist.middle_name]
-        columns += [account.full_name, account.email]
-    if patient:
-        columns += [PatientProfile.last_name, PatientProfile.first_name, PatientProfile.middle_name]
-    stmt = sa.select(*columns).join(Service, Service.id == Appointment.service_id)
-    if doctor:
-        stmt = stmt.join(account, account.id == Appointment.doctor_id).outerjoin(
-            specialist, specialist.user_id == Appointment.doctor_id
-        )
-    if patient:
-        stmt = stmt.join(PatientProfile, PatientProfile.id == Appointment.patient_id)
-    return stmt.where(*conditions)
-
-
-def _line(row, doctor: bool, patient: bool) -> AppointmentLine:
-    """An AppointmentLine from a row of _lines; the doctor's name as User.display_name gives it."""
-    rest = row[6:]
-    doctor_name = patient_name = ""
-    if doctor:
-        doctor_name = _joined(*rest[:3]) or rest[3] or rest[4]
-        rest = rest[5:]
-    if patient:
-        patient_name = _joined(*rest[:3])
-    return AppointmentLine(*row[:6], doctor_name, patient_name)
-
-
-@cache
-def _doctor_day_lines():
-    """One doctor's appointments starting in [:start, :end) (parameter :doctor_id), in time order."""
-    stmt = _lines(
-        Appointment.doctor_id == sa.bindparam("doctor_id"),
-        Appointment.starts_at >= sa.bindparam("start"),
-        Appointment.starts_at < sa.bindparam("end"),
-        doctor=False,
-        patient=True,
-    )
-    return stmt.order_by(Appointment.starts_at, Appointment.id)
-
-
-def doctor_day(doctor_id: int, start: datetime, end: datetime) -> list[AppointmentLine]:
-    """One doctor's appointments starting in [start, end), in time order."""
-    params = {"start": start, "end": end, "doctor_id": doctor_id}
-    return [_line(row, doctor=False, patient=True) for row in db.session.execute(_doctor_day_lines(), params)]
-
-
-def _upcoming_conditions():
-    """Active appointments of :patient_id not yet over at :now."""
-    return (
-        Appointment.patient_id == sa.bindparam("patient_id"),
-        Appointment.ends_at > sa.bindparam("now"),
-        _active(),
-    )
-
-
-@cache
-def _upcoming_for_patient():
-    """The statement of upcoming_for_patient, with parameters :patient_id and :now."""
-    stmt = sa.select(Appointment).where(*_upcoming_conditions())
-    return _with_people(stmt.order_by(Appointment.starts_at), patient=False)
-
-
-def upcoming_for_patient(patient: PatientProfile, now: datetime) -> list[Appointment]:
-    """The patient's appointments not yet over and still active, soonest first (objects, for pages that act on
-    them)."""
-    return db.session.scalars(_upcoming_for_patient(), {"patient_id": patient.id, "now": now}).unique().all()
-
-
-@cache
-def _upcoming_lines():
-    """The statement of upcoming_lines, with parameters :patient_id and :now."""
-    return _lines(*_upcoming_conditions(), doctor=True, patient=False).order_by(Appointment.starts_at)
-
-
-def upcoming_lines(patient: PatientProfile, now: datetime) -> list[AppointmentLine]:
-    """upcoming_for_patient as list rows."""
-    params = {"patient_id": patient.id, "now": now}
-    return [_line(row, doctor=True, patient=False) for row in db.session.execute(_upcoming_lines(), params)]
-
-
-@cache
-def _past_for_patient(limit: int):
-    """The statement of past_for_patient, with parameters :patient_id, :now and :skip."""
-    stmt = _lines(
-        Appointment.patient_id == sa.bindparam("patient_id"),
-        sa.or_(Appointment.ends_at <= sa.bindparam("now"), _active(negate=True)),
-        doctor=True,
-        patient=False,
-    )
-    return stmt.order_by(Appointment.starts_at.desc(), Appointment.id.desc()).limit(limit).offset(sa.bindparam("skip"))
-
-
-def past_for_patient(patient: PatientProfile, now: datetime, limit: int = 50, skip: int = 0) -> list[AppointmentLine]:
-    """The patient's finished, cancelled or missed appointments, latest first, as list rows (`skip` for pages)."""
-    params = {"patient_id": patient.id, "now": now, "skip": skip}
-    rows = db.session.execute(_past_for_patient(limit), params)
-    return [_line(row, doctor=True, patient=False) for row in rows]
-
-
-def patient_history_with(doctor_id: int, patient_id: int, exclude_id: int, limit: int = 20):
-    """Other appointments of this patient with this doctor, latest first."""
-    stmt = sa.select(Appointment).where(
-        Appointment.doctor_id == doctor_id, Appointment.patient_id == patient_id, Appointment.id != exclude_id
-    )
-    return stmt.options(selectinload(Appointment.service)).order_by(Appointment.starts_at.desc()).limit(limit)
-
-
-def patient_files(patient_id: int, limit: int = 100):
-    """A patient's stored files, newest first, with their appointments (for permission checks)."""
-    stmt = sa.select(StoredFile).where(StoredFile.patient_id == patient_id, StoredFile.deleted_at.is_(None))
-    return stmt.options(joinedload(StoredFile.appointment)).order_by(StoredFile.created_at.desc()).limit(limit)
+from app.models import Appointment, AppointmentStatus, PatientProfile, Service, User
+from app.patients.search import contains_pattern
+from app.scheduling.queries import active_condition
 
 
 def _first_appointment_id(doctor_id, *conditions, order_by, patients=PatientProfile):
@@ -239,19 +55,13 @@ class ListedPatient(NamedTuple):
     full_name = property(PatientProfile.full_name.fget)
 
 
-def contains_pattern(text: str) -> str:
-    """A LIKE pattern (escape character "/") matching `text` anywhere, its own % and _ taken literally: what
-    `contains(text, autoescape=True)` sends, as a value for a prebuilt statement."""
-    return "%" + text.replace("/", "//").replace("%", "/%").replace("_", "/_") + "%"
-
-
 @lru_cache(maxsize=128)  # shapes grow with the words typed: keep the common ones
 def _doctor_patients(words: int, coming: bool, past: bool, by_service: bool):
     """One part of the patient list for one shape of filters: the patients with a coming appointment (`coming`),
     soonest first, or the others, by name. Parameters :doctor_id, :now, :w0..., :service_id when `by_service`,
     :limit and :skip."""
     doctor_id, now = sa.bindparam("doctor_id"), sa.bindparam("now")
-    active_ahead = (_active(), Appointment.ends_at > now)
+    active_ahead = (active_condition(), Appointment.ends_at > now)
     # The earliest coming start: one pass over the doctor's active appointments not yet over (a partial index holds
     # just those), joined to the patients, instead of a lookup per patient.
     ahead = (
@@ -302,7 +112,7 @@ def _doctor_patients(words: int, coming: bool, past: bool, by_service: bool):
             Appointment.doctor_id == doctor_id,
             Appointment.patient_id == PatientProfile.id,
             Appointment.starts_at == ahead.c.next_starts,
-            _active(),
+            active_condition(),
         )
         .order_by(Appointment.id)
         .limit(1)

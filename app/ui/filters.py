@@ -7,31 +7,14 @@ from datetime import datetime
 from functools import lru_cache
 from urllib.parse import quote, quote_plus
 
-from flask import Flask, current_app, has_app_context, request, url_for
+from flask import Flask, current_app, request, url_for
 from flask_babel import force_locale, format_currency, format_decimal, get_locale
 from flask_babel import lazy_gettext as _l
 from flask_wtf.csrf import generate_csrf
 
-from app.formatting import local_date, local_datetime, local_time
 from app.i18n import LANGUAGES, current_language, install_template_gettext
-from app.models import AppointmentStatus, FileKind, Role, User
-
-STATUS_LABELS = {
-    AppointmentStatus.BOOKED: _l("Booked"),
-    AppointmentStatus.CONFIRMED: _l("Confirmed"),
-    AppointmentStatus.IN_PROGRESS: _l("In progress"),
-    AppointmentStatus.COMPLETED: _l("Completed"),
-    AppointmentStatus.CANCELLED: _l("Cancelled"),
-    AppointmentStatus.NO_SHOW: _l("No-show"),
-}
-
-ROLE_LABELS = {
-    Role.PATIENT: _l("Patient"),
-    Role.DOCTOR: _l("Doctor / specialist"),
-    Role.METHODOLOGIST: _l("Methodologist"),
-    Role.RECEPTION: _l("Reception"),
-    Role.ADMIN: _l("Administrator"),
-}
+from app.models import AppointmentStatus, User
+from app.ui.dates import local_date, local_datetime, local_time
 
 
 def localtime(value: datetime | None, fmt: str = "medium") -> str:
@@ -59,31 +42,11 @@ def localized(obj) -> str:
     return obj.name(current_language())
 
 
-FILE_KIND_LABELS = {
-    FileKind.CHAT_ATTACHMENT: _l("Chat attachment"),
-    FileKind.LAB_RESULT: _l("Lab result"),
-    FileKind.DOCUMENT: _l("Document"),
-    FileKind.AVATAR: _l("Photo"),
-}
-
-
-def file_kind_label(kind: FileKind) -> str:
-    """A kind of file in the current language."""
-    return str(FILE_KIND_LABELS[kind])
-
-
 def filesize(size: int) -> str:
     """A byte count as KB or MB in the current language."""
     if size < 1024 * 1024:
         return str(_l("%(n)s KB", n=format_decimal(max(1, round(size / 1024)))))
     return str(_l("%(n)s MB", n=format_decimal(round(size / 1024 / 1024, 1))))
-
-
-def status_label(status: AppointmentStatus) -> str:
-    """An appointment status in the current language."""
-    if not has_app_context():
-        return str(STATUS_LABELS[status])
-    return status_labels()[status]
 
 
 def status_labels() -> dict[AppointmentStatus, str]:
@@ -96,12 +59,7 @@ def status_labels() -> dict[AppointmentStatus, str]:
 def _status_labels(locale) -> dict[AppointmentStatus, str]:
     """The labels for one locale (catalogs do not change while the app runs); computed with that locale in force."""
     with force_locale(str(locale)) if locale is not None else nullcontext():
-        return {status: str(label) for status, label in STATUS_LABELS.items()}
-
-
-def role_label(role: Role) -> str:
-    """A role in the current language."""
-    return str(ROLE_LABELS[role])
+        return {status: status.label for status in AppointmentStatus}
 
 
 # Werkzeug's quoting of a path segment and of a query value (routing converters, urls._urlencode).
@@ -152,14 +110,11 @@ def register(app: Flask) -> None:
     app.add_template_filter(money)
     app.add_template_filter(localized)
     app.add_template_filter(filesize)
-    app.add_template_global(file_kind_label)
     app.add_template_global(current_language)
-    app.add_template_global(status_label)
-    app.add_template_global(role_label)
     app.add_template_global(cabinet_endpoint)
     app.add_template_global(url_builder)
     app.add_template_global(asset_url)
-    from app.tables import appointment_cells  # imports this module's helpers
+    from app.ui.tables import appointment_cells
 
     app.add_template_global(appointment_cells)
     app.add_template_global(generate_csrf, "csrf_token")

@@ -7,7 +7,7 @@ from urllib.parse import urlsplit
 from flask_babel import gettext as _
 from icalendar import Calendar, Event
 
-from app.database import utcnow
+from app.clock import utcnow
 from app.models import Appointment, AppointmentStatus
 from app.urls import public_base_url
 

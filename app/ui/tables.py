@@ -6,9 +6,9 @@ again, every link went through url_for. Looked up once per table, a row costs ab
 
 from typing import NamedTuple
 
-from app.formatting import local_datetime, local_time, viewer_formatter
 from app.i18n import current_language
-from app.presentation import status_labels, url_builder
+from app.ui.dates import local_datetime, local_time, viewer_formatter
+from app.ui.filters import status_labels, url_builder
 
 
 class AppointmentCells(NamedTuple):
@@ -26,7 +26,7 @@ class AppointmentCells(NamedTuple):
 
 
 def appointment_cells(appointments, link: str | None, show: str, chat: str | None) -> list[AppointmentCells]:
-    """Rows for the table from roles.queries.AppointmentLine rows: `link` and `chat` are endpoints taking
+    """Rows for the table from app.scheduling.queries.AppointmentLine rows: `link` and `chat` are endpoints taking
     `appointment_id`; `show` picks the person column ("patient", "doctor", or "both" for the doctor plus a patient
     column)."""
     clock = viewer_formatter("datetime", "short") or (lambda value: local_datetime(value, "short"))

@@ -1,0 +1,1 @@
+"""Patients: the registry search, the doctor's patient list and guardianships."""
