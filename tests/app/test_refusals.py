@@ -26,22 +26,24 @@ from tests.chat.conftest import connect as connect
 
 PDF = b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"
 
+# The six refusal types of the domain and the guardianship's.
+KINDS = (
+    BookingError,
+    StatusChangeRefused,
+    ScheduleError,
+    UploadRefused,
+    FileTooLarge,
+    ChatRefused,
+    ExtensionRefused,
+    GuardianshipRefused,
+)
+
 # --- Every refusal is a Refusal ---
 
 
 def test_every_domain_refusal_is_a_refusal():
-    """The six refusal types of the domain and the guardianship's all subclass the one base."""
-    kinds = (
-        BookingError,
-        StatusChangeRefused,
-        ScheduleError,
-        UploadRefused,
-        FileTooLarge,
-        ChatRefused,
-        ExtensionRefused,
-        GuardianshipRefused,
-    )
-    assert all(issubclass(kind, Refusal) for kind in kinds)
+    """Each kind of "no" subclasses the one base."""
+    assert all(issubclass(kind, Refusal) for kind in KINDS)
 
 
 def _refusals_raised_by_the_domain():
@@ -223,19 +225,7 @@ def test_a_refused_extension_over_the_socket_acknowledges_its_code(app, connect,
 ROOT = Path(__file__).resolve().parents[2]
 # Where requests are answered: cabinets, chat pages and handlers, file routes, error handlers.
 VIEW_MODULES = ("roles", "chat/events.py", "chat/pages.py", "app/files/views.py", "app/errors.py", "video")
-REFUSAL_NAMES = {"Refusal"} | {
-    kind.__name__
-    for kind in (
-        BookingError,
-        StatusChangeRefused,
-        ScheduleError,
-        UploadRefused,
-        FileTooLarge,
-        ChatRefused,
-        ExtensionRefused,
-        GuardianshipRefused,
-    )
-}
+REFUSAL_NAMES = {"Refusal"} | {kind.__name__ for kind in KINDS}
 
 
 def _hand_mappings(source: str) -> list[str]:
