@@ -7,6 +7,7 @@ from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException
 
 from app.extensions import db
+from app.refusals import Refusal
 
 
 def _wants_json() -> bool:
@@ -29,12 +30,20 @@ def _messages() -> dict[int, str]:
     }
 
 
-def render_error(status: int, message: str | None = None):
-    """Render an error as a page or JSON with the given status."""
+def render_error(status: int, message: str | None = None, code: str | None = None):
+    """Render an error as a page or JSON with the given status (and a refusal's stable code for API clients)."""
     message = message or _messages().get(status, _messages()[500])
     if _wants_json():
-        return jsonify(error=message, status=status), status
+        body = {"error": message, "status": status}
+        if code is not None:
+            body["code"] = code
+        return jsonify(body), status
     return render_template("errors/error.html", status=status, message=message), status
+
+
+def refusal_response(refusal: Refusal):
+    """A refusal as JSON {error, code, status} for API and fetch clients, or as the error page for browsers."""
+    return render_error(refusal.status, str(refusal), refusal.code)
 
 
 def register(app: Flask) -> None:
@@ -53,6 +62,11 @@ def register(app: Flask) -> None:
 
             return login_throttled()
         return render_error(429)
+
+    @app.errorhandler(Refusal)
+    def refused(refusal):
+        """A refusal no view answered itself: its message with its status."""
+        return refusal_response(refusal)
 
     @app.errorhandler(HTTPException)
     def http_error(error):

@@ -13,7 +13,8 @@ from app.audit import record_access
 from app.extensions import db, socketio
 from app.models import Appointment
 from app.permissions import can_join_chat
-from app.scheduling.chat_window import ExtensionRefused, extend_window, window_for
+from app.refusals import Refusal
+from app.scheduling.chat_window import extend_window, window_for
 from chat import service
 from chat.rooms import (
     NAMESPACE,
@@ -24,11 +25,6 @@ from chat.rooms import (
     thread_room,
     user_room,
 )
-
-
-def _refused(code: str) -> dict:
-    """The acknowledgement of a refused request."""
-    return {"ok": False, "error": code}
 
 
 @cache
@@ -133,11 +129,8 @@ class ChatNamespace(Namespace):
         """The appointment's doctor keeps the chat open longer; the room sees the new closing time."""
         appointment = _appointment(data)
         if appointment.doctor_id != current_user.id:
-            return _refused("not_found")
-        try:
-            window = extend_window(appointment, data.get("minutes"))
-        except ExtensionRefused as refusal:
-            return _refused(refusal.code)
+            raise service.ChatRefused("not_found")
+        window = extend_window(appointment, data.get("minutes"))
         record_access("extend_chat", appointment, appointment.patient)
         announce_window(appointment, window)
         return {"ok": True, "window": window.as_dict()}
@@ -149,10 +142,11 @@ socketio.on_namespace(chat_namespace)
 
 @socketio.on_error(NAMESPACE)
 def chat_error(error):
-    """A refusal answers {ok: false, error}; an unexpected failure answers server_error and is logged."""
+    """A refusal (the chat's or the window's) answers {ok: false, error}; an unexpected failure answers server_error
+    and is logged."""
     db.session.rollback()
-    if isinstance(error, service.ChatRefused):
-        return _refused(error.code)
-    # Nothing was acknowledged, so the client re-sends with the same client_id and nothing is doubled.
-    current_app.logger.error("chat event failed", exc_info=error)
-    return _refused("server_error")
+    if not isinstance(error, Refusal):
+        # Nothing was acknowledged, so the client re-sends with the same client_id and nothing is doubled.
+        current_app.logger.error("chat event failed", exc_info=error)
+        error = service.ChatRefused("server_error")
+    return error.as_ack()

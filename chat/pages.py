@@ -118,14 +118,8 @@ def threads_by_pair(condition) -> dict[tuple[int, int], ChatThread]:
 def chat_texts() -> dict[str, str]:
     """Every sentence chat.js may show, in the page's language (scripts carry no strings of their own)."""
     return {
-        "chat_closed": _("The chat is closed; the message was not sent."),
-        "too_long": _("The message is too long."),
-        "rate_limited": _("You are sending messages too fast. Wait a moment and send again."),
-        "not_found": _("This chat is not available."),
-        "bad_file": _("This file cannot be sent here."),
-        "empty": _("Write a message or attach a file."),
-        "bad_request": _("The message could not be sent."),
-        "server_error": _("The message could not be saved. It will be sent again."),
+        # What a refusal says, by the code its acknowledgement carries.
+        **{code: str(message) for code, (message, _status) in service.REFUSALS.items()},
         "upload_failed": _("The file could not be sent."),
         "sending": _("Sending…"),
         "offline": _("No connection. Messages will be sent when it is back."),

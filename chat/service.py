@@ -6,6 +6,7 @@ from functools import cache
 
 import sqlalchemy as sa
 from flask import current_app
+from flask_babel import lazy_gettext as _l
 from limits import parse
 from limits.storage import storage_from_string
 from limits.strategies import MovingWindowRateLimiter
@@ -26,18 +27,34 @@ from app.models import (
     StoredFile,
     User,
 )
+from app.refusals import CONFLICT, UNPROCESSABLE, Refusal
 from app.scheduling.chat_window import window_for
 
 PAGE_SIZE = 50
 MAX_PAGE = 200
 
 
-class ChatRefused(Exception):
-    """A send or request the server turns down; `code` is the reason in the realtime contract."""
+# Each refusal's words and HTTP status by its code, the reason in the realtime contract: sockets send the code,
+# the chat pages hand chat.js the words.
+REFUSALS = {
+    "chat_closed": (_l("The chat is closed; the message was not sent."), CONFLICT),
+    "too_long": (_l("The message is too long."), UNPROCESSABLE),
+    "rate_limited": (_l("You are sending messages too fast. Wait a moment and send again."), 429),
+    "not_found": (_l("This chat is not available."), 404),
+    "bad_file": (_l("This file cannot be sent here."), UNPROCESSABLE),
+    "empty": (_l("Write a message or attach a file."), UNPROCESSABLE),
+    "bad_request": (_l("The message could not be sent."), UNPROCESSABLE),
+    # Not a refusal of the request: the server failed, and the client sends again with the same client_id.
+    "server_error": (_l("The message could not be saved. It will be sent again."), 500),
+}
 
-    def __init__(self, code: str):
-        super().__init__(code)
-        self.code = code
+
+class ChatRefused(Refusal):
+    """A send or request the server turns down, named by its code in REFUSALS."""
+
+    def __init__(self, code: str) -> None:
+        message, status = REFUSALS[code]
+        super().__init__(code, message, status)
 
 
 # --- Threads ---

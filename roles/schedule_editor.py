@@ -24,6 +24,7 @@ from app.scheduling.hours import (
     upcoming_exceptions,
     weekly_template,
 )
+from roles.forms import refuse
 
 WEEKDAY_LABELS = (
     _l("Monday"),
@@ -105,7 +106,7 @@ class ScheduleEditor:
             try:
                 add_stretch(self.doctor, form.weekday.data, form.starts.data, form.ends.data)
             except ScheduleError as refused:
-                _blame(form, refused)
+                return self.page(stretch_form=form, status=refuse(form, refused))
             else:
                 flash(_("Working hours saved."), "success")
                 return redirect(self.url("schedule"))
@@ -136,7 +137,7 @@ class ScheduleEditor:
                     created_by=actor,
                 )
             except ScheduleError as refused:
-                _blame(form, refused)
+                return self.page(exception_form=form, status=refuse(form, refused))
             else:
                 flash(_("The exception has been added."), "success")
                 return redirect(self.url("schedule"))
@@ -150,15 +151,6 @@ class ScheduleEditor:
             abort(404)
         flash(_("The exception has been removed."), "success")
         return redirect(self.url("schedule"))
-
-
-def _blame(form, refused: ScheduleError) -> None:
-    """Show a refused change as an error on the field it concerns, or on the form."""
-    target = getattr(form, refused.field, None) if refused.field else None
-    if target is not None:
-        target.errors = [*target.errors, str(refused.message)]
-    else:
-        form.form_errors.append(str(refused.message))
 
 
 def int_or_404(value: str) -> int:

@@ -5,30 +5,30 @@ from dataclasses import dataclass
 from typing import BinaryIO
 
 from flask import current_app
-from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 
 from app.clock import utcnow
 from app.extensions import db
 from app.models import FileKind, PatientProfile, StoredFile, User
+from app.refusals import Refusal
 from storage import get_store
 from storage.checks import SNIFF_BYTES, declared_type, display_name, sniff
 
 MIB = 1024 * 1024
 
 
-class UploadRefused(Exception):
-    """An upload the clinic does not accept; `status` is the HTTP answer, the message says why."""
+class UploadRefused(Refusal):
+    """An upload the clinic does not accept: 415 for a kind of file it does not take, unless said otherwise."""
 
-    def __init__(self, message: str, status: int = 415) -> None:
-        super().__init__(message)
-        self.status = status
+    status = 415
 
 
 class FileTooLarge(UploadRefused):
-    """More bytes arrived than the kind allows."""
+    """More bytes arrived (or are announced) than the kind allows."""
 
     def __init__(self, limit_mb: int) -> None:
-        super().__init__(_("The file is larger than %(mb)s MB, the limit for this kind of file.", mb=limit_mb), 413)
+        message = _l("The file is larger than %(mb)s MB, the limit for this kind of file.", mb=limit_mb)
+        super().__init__("too_large", message, 413)
 
 
 @dataclass(frozen=True)
@@ -100,20 +100,22 @@ def store_upload(
     name = display_name(filename)
     head = _read_head(stream)
     if not head:
-        raise UploadRefused(_("The file is empty."), 400)
+        raise UploadRefused("empty", _l("The file is empty."), 400)
     file_type = sniff(head)
     if file_type is None or file_type.code not in policy.types:
         raise UploadRefused(
-            _("This kind of file is not accepted here. Send %(types)s.", types=_allowed_names(policy.types))
+            "not_accepted",
+            _l("This kind of file is not accepted here. Send %(types)s.", types=_allowed_names(policy.types)),
         )
     claims = declared_type(name, declared_content_type)
     if claims and file_type.code not in claims:
         raise UploadRefused(
-            _(
+            "mismatch",
+            _l(
                 "The contents of %(name)s do not match its type: it is really a %(real)s file.",
                 name=name,
                 real=file_type.code.upper(),
-            )
+            ),
         )
     key = f"{kind.value}/{uuid.uuid4().hex}"
     store = get_store()

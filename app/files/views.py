@@ -5,14 +5,17 @@ from urllib.parse import unquote
 
 from flask import Response, abort, current_app, flash, jsonify, redirect, request, stream_with_context
 from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_required
 from itsdangerous import BadSignature
 
 from app.audit import record_access
+from app.errors import refusal_response
 from app.files import bp
-from app.files.services import UploadRefused, download_url, policy_for, store_upload
+from app.files.services import FileTooLarge, UploadRefused, download_url, policy_for, store_upload
 from app.models import FileKind, Role
 from app.permissions import can_upload_file, get_chat_appointment_or_404, get_file_or_404, get_patient_or_404
+from app.refusals import Refusal
 from app.scheduling.chat_window import window_for
 from app.urls import safe_next
 from storage import ObjectNotFound, StorageUnavailable, get_store
@@ -28,11 +31,11 @@ def _wants_json() -> bool:
     return request.accept_mimetypes.best_match(["application/json", "text/html"]) == "application/json"
 
 
-def _refuse(message: str, status: int):
+def _refuse(refusal: Refusal):
     """Answer a refused upload clearly, as JSON or as a message on the page the form came from."""
     if _wants_json():
-        return jsonify(error=message, status=status), status
-    flash(message, "danger")
+        return refusal_response(refusal)
+    flash(str(refusal), "danger")
     return redirect(safe_next(request.args.get("next"), default="/")), 303
 
 
@@ -65,17 +68,17 @@ def upload():
     kind, patient, appointment = _upload_target()
     appointment_id = appointment.id if appointment is not None else None
     if appointment is not None and not window_for(appointment).is_open():
-        return _refuse(_("The chat is closed, so files cannot be sent."), 403)
+        return _refuse(UploadRefused("chat_closed", _l("The chat is closed, so files cannot be sent."), 403))
     policy = policy_for(kind)
     if request.content_length is not None and request.content_length > policy.max_bytes + MULTIPART_OVERHEAD:
-        return _refuse(_("The file is larger than %(mb)s MB, the limit for this kind of file.", mb=policy.max_mb), 413)
+        return _refuse(FileTooLarge(policy.max_mb))
     try:
         if request.mimetype == "multipart/form-data":
             # Werkzeug stops reading the body past this size, answering 413 while the bytes arrive.
             request.max_content_length = policy.max_bytes + MULTIPART_OVERHEAD
             sent = request.files.get("file")
             if sent is None or not sent.filename:
-                return _refuse(_("Choose a file to send."), 400)
+                return _refuse(UploadRefused("no_file", _l("Choose a file to send."), 400))
             stored = store_upload(
                 sent.stream, sent.filename, sent.mimetype, kind, patient, current_user, appointment_id
             )
@@ -85,10 +88,11 @@ def upload():
                 request.stream, filename, request.mimetype, kind, patient, current_user, appointment_id
             )
     except UploadRefused as refusal:
-        return _refuse(str(refusal), refusal.status)
+        return _refuse(refusal)
     except StorageUnavailable as exc:
         current_app.logger.error("upload failed, storage unavailable: %s", exc)
-        return _refuse(_("File storage is unavailable right now; nothing was saved. Please try again later."), 503)
+        message = _l("File storage is unavailable right now; nothing was saved. Please try again later.")
+        return _refuse(UploadRefused("storage_unavailable", message, 503))
     record_access("upload_file", stored, patient)
     if _wants_json():
         body = {

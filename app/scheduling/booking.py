@@ -6,7 +6,7 @@ from zoneinfo import ZoneInfo
 
 import sqlalchemy as sa
 from flask import current_app
-from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 
 from app.clock import utcnow
 from app.extensions import db
@@ -20,6 +20,7 @@ from app.models import (
     Service,
     User,
 )
+from app.refusals import CONFLICT, UNPROCESSABLE, Refusal
 from app.scheduling.slots import free_slots
 from app.scheduling.status import StatusChangeRefused, refusal, stage_action
 
@@ -30,17 +31,12 @@ CONTESTED = frozenset({"40P01", "40001"})
 CONFLICTS = frozenset({"slot_taken", "status", "changed"})
 
 
-class BookingError(Exception):
-    """A booking the rules refuse; `code` is stable for APIs, the message is for people."""
+class BookingError(Refusal):
+    """A booking, cancellation or move the rules refuse: 409 when someone else's change stands in the way, 422 when
+    the request itself cannot be met."""
 
-    def __init__(self, code: str, message: str) -> None:
-        super().__init__(message)
-        self.code = code
-
-    @property
-    def http_status(self) -> int:
-        """409 when someone else's change stands in the way, 422 when the request itself cannot be met."""
-        return 409 if self.code in CONFLICTS else 422
+    def __init__(self, code: str, message) -> None:
+        super().__init__(code, message, CONFLICT if code in CONFLICTS else UNPROCESSABLE)
 
 
 @dataclass
@@ -63,7 +59,7 @@ def offers(doctor: User, service: Service) -> bool:
 
 def _slot_taken() -> BookingError:
     """The answer when someone else got the slot first."""
-    return BookingError("slot_taken", _("This time was just taken. Please choose another slot."))
+    return BookingError("slot_taken", _l("This time was just taken. Please choose another slot."))
 
 
 def book(
@@ -78,16 +74,16 @@ def book(
     """Book a free slot; refuses anything outside the doctor's working time and never stores two overlapping."""
     now = now or utcnow()
     if doctor.role != Role.DOCTOR or not doctor.active or not offers(doctor, service):
-        raise BookingError("service_not_offered", _("This specialist does not provide this service."))
+        raise BookingError("service_not_offered", _l("This specialist does not provide this service."))
     day = starts_at.astimezone(ZoneInfo(doctor.timezone)).date()
     slots = free_slots(doctor, service, now, first_day=day, last_day=day)
     if not any(slot.starts_at == starts_at for slot in slots):
         if starts_at <= now:
-            raise BookingError("past", _("This time has already passed."))
-        raise BookingError("slot_unavailable", _("This time is not available for booking. Please choose a free slot."))
+            raise BookingError("past", _l("This time has already passed."))
+        raise BookingError("slot_unavailable", _l("This time is not available for booking. Please choose a free slot."))
     ends_at = starts_at + timedelta(minutes=service.duration_minutes)
     if _overlapping(Appointment.patient_id == patient.id, starts_at, ends_at):
-        raise BookingError("patient_busy", _("The patient already has an appointment at this time."))
+        raise BookingError("patient_busy", _l("The patient already has an appointment at this time."))
     appointment = Appointment(
         patient=patient,
         doctor=doctor,
@@ -141,7 +137,7 @@ def cancel_refusal(appointment: Appointment, by: User, now: datetime | None = No
     """Why `by` cannot cancel or move the appointment as loaded (the shared status rules), or None when they can;
     the patients' cut-off is can_patient_cancel()'s."""
     refused = refusal(appointment, "cancel", by.role, now or utcnow())
-    return None if refused is None else BookingError(refused.code, str(refused))
+    return None if refused is None else BookingError(refused.code, refused.message)
 
 
 def can_patient_cancel(appointment: Appointment, now: datetime | None = None) -> bool:
@@ -165,7 +161,7 @@ def _stage_cancel(appointment: Appointment, by: User, reason: str, now: datetime
             cancel_reason=reason.strip()[:300],
         )
     except StatusChangeRefused as refused:
-        raise BookingError(refused.code, str(refused)) from refused
+        raise BookingError(refused.code, refused.message) from refused
 
 
 def cancel(appointment: Appointment, by: User, reason: str, now: datetime | None = None) -> None:

@@ -4,18 +4,16 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from flask import current_app
+from flask_babel import lazy_gettext as _l
 
 from app.clock import iso, utcnow
 from app.extensions import db
 from app.models import Appointment, AppointmentStatus
+from app.refusals import CONFLICT, Refusal
 
 
-class ExtensionRefused(ValueError):
-    """The extension asked for is not allowed; `code` is the reason sent to clients."""
-
-    def __init__(self, code: str):
-        super().__init__(code)
-        self.code = code
+class ExtensionRefused(Refusal):
+    """The extension asked for is not allowed."""
 
 
 @dataclass(frozen=True)
@@ -58,12 +56,13 @@ def extend_window(appointment: Appointment, minutes: int, now: datetime | None =
     """Move the closing time `minutes` past the later of now and the current closing time; commit and return it."""
     now = now or utcnow()
     if isinstance(minutes, bool) or not isinstance(minutes, int) or minutes <= 0:
-        raise ExtensionRefused("bad_request")
-    if minutes > current_app.config["CHAT_MAX_EXTENSION_DAYS"] * 24 * 60:
-        raise ExtensionRefused("too_long")
+        raise ExtensionRefused("bad_request", _l("Choose how long to extend the chat."))
+    days = current_app.config["CHAT_MAX_EXTENSION_DAYS"]
+    if minutes > days * 24 * 60:
+        raise ExtensionRefused("too_long", _l("An extension can be at most %(days)s days.", days=days))
     current = window_for(appointment)
     if current.cancelled:
-        raise ExtensionRefused("cancelled")
+        raise ExtensionRefused("cancelled", _l("The appointment was cancelled; its chat cannot be extended."), CONFLICT)
     # Extending a chat that has not opened yet would not make it open sooner; only its end moves.
     appointment.chat_closes_at = max(current.closes_at, now) + timedelta(minutes=minutes)
     db.session.commit()

@@ -12,17 +12,16 @@ from flask_babel import lazy_gettext as _l
 
 from app.extensions import db
 from app.models import ExceptionKind, ScheduleException, User, WorkingInterval
+from app.refusals import Refusal
 
 AWAY_KINDS = (ExceptionKind.DAY_OFF, ExceptionKind.VACATION)
 
 
-class ScheduleError(ValueError):
-    """A change to working time that the rules refuse; `field` names the form field to blame, if any."""
+class ScheduleError(Refusal):
+    """A change to working time that the rules refuse, blamed on the form field it concerns."""
 
-    def __init__(self, message, field: str | None = None):
-        super().__init__(str(message))
-        self.message = message
-        self.field = field
+    def __init__(self, code: str, message, field: str) -> None:
+        super().__init__(code, message, field=field)
 
 
 @dataclass(frozen=True)
@@ -52,9 +51,9 @@ def weekly_template(doctor: User) -> list[WeekdayRow]:
 def add_stretch(doctor: User, weekday: int, starts: time, ends: time) -> WorkingInterval:
     """Add a working stretch to a weekday of the template; refuses empty or overlapping stretches."""
     if not 0 <= weekday <= 6:
-        raise ScheduleError(_l("Choose a day of the week."), "weekday")
+        raise ScheduleError("no_weekday", _l("Choose a day of the week."), "weekday")
     if ends <= starts:
-        raise ScheduleError(_l("The end must be later than the start."), "ends")
+        raise ScheduleError("ends_before_start", _l("The end must be later than the start."), "ends")
     _lock_doctor(doctor)
     clash = db.session.scalar(
         sa.select(WorkingInterval).where(
@@ -69,6 +68,7 @@ def add_stretch(doctor: User, weekday: int, starts: time, ends: time) -> Working
         clash_starts, clash_ends = clash.starts.strftime("%H:%M"), clash.ends.strftime("%H:%M")
         db.session.rollback()  # release the row lock before answering
         raise ScheduleError(
+            "overlap",
             _l("This overlaps the stretch %(starts)s–%(ends)s on that day.", starts=clash_starts, ends=clash_ends),
             "starts",
         )
@@ -113,12 +113,12 @@ def add_exception(
 ) -> ScheduleException:
     """Add a day off, vacation or extra hours over a date range; refuses reversed or overlapping ranges."""
     if last_day < first_day:
-        raise ScheduleError(_l("The last day must not be before the first day."), "last_day")
+        raise ScheduleError("reversed_days", _l("The last day must not be before the first day."), "last_day")
     if kind == ExceptionKind.EXTRA_HOURS:
         if starts is None or ends is None:
-            raise ScheduleError(_l("Extra hours need a start and an end time."), "starts")
+            raise ScheduleError("no_times", _l("Extra hours need a start and an end time."), "starts")
         if ends <= starts:
-            raise ScheduleError(_l("The end must be later than the start."), "ends")
+            raise ScheduleError("ends_before_start", _l("The end must be later than the start."), "ends")
     else:
         # Times mean nothing for days away; dropping them keeps stale values out of the slot calculation.
         starts = ends = None
@@ -133,7 +133,9 @@ def add_exception(
     if clash is not None:
         db.session.rollback()  # release the row lock before answering
         raise ScheduleError(
-            _l("Overlapping exceptions: these dates overlap another day off, vacation or extra hours."), "first_day"
+            "overlap",
+            _l("Overlapping exceptions: these dates overlap another day off, vacation or extra hours."),
+            "first_day",
         )
     exception = ScheduleException(
         doctor_id=doctor.id,

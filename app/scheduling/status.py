@@ -11,13 +11,13 @@ from datetime import datetime
 
 import sqlalchemy as sa
 from flask_babel import format_time
-from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_babel.speaklater import LazyString
 
 from app.clock import utcnow
 from app.extensions import db
 from app.models import Appointment, AppointmentStatus, Role
+from app.refusals import CONFLICT, Refusal
 
 # Booked or confirmed: the appointment is still waiting for the patient and the doctor.
 WAITING = (AppointmentStatus.BOOKED, AppointmentStatus.CONFIRMED)
@@ -85,13 +85,11 @@ TRANSITIONS: dict[str, Transition] = {
 }
 
 
-class StatusChangeRefused(ValueError):
-    """The requested action does not apply to the appointment as it is now; `code` is stable, the message is for
-    people."""
+class StatusChangeRefused(Refusal):
+    """The requested action does not apply to the appointment as it is now."""
 
-    def __init__(self, code: str, message: str) -> None:
-        super().__init__(message)
-        self.code = code
+    # The appointment's state (its status, a recorded arrival, the time) stands in the way: a conflict.
+    status = CONFLICT
 
 
 def actions_for(role: Role) -> tuple[str, ...]:
@@ -103,20 +101,23 @@ def refusal(appointment: Appointment, action: str, role: Role, now: datetime) ->
     """Why the role cannot take the action on the appointment as loaded at `now`, or None when it can."""
     rule = TRANSITIONS.get(action)
     if rule is None or role not in rule.roles:
-        return StatusChangeRefused("unavailable", _("That action is not available."))
+        return StatusChangeRefused("unavailable", _l("That action is not available."))
     if appointment.status not in rule.sources:
         if appointment.status in rule.status_refusals:
-            return StatusChangeRefused("status", str(rule.status_refusals[appointment.status]))
-        status = appointment.status.label.lower()  # sits inside a sentence
+            return StatusChangeRefused("status", rule.status_refusals[appointment.status])
+        # The values as read now, put into words when shown (the row may be reloaded after a rollback meanwhile).
+        current = appointment.status
+        status = LazyString(lambda: current.label.lower())  # sits inside a sentence
         return StatusChangeRefused(
-            "status", _("This cannot be done to an appointment that is %(status)s.", status=status)
+            "status", _l("This cannot be done to an appointment that is %(status)s.", status=status)
         )
     if rule.after_arrival is not None and appointment.arrived_at is not None:
+        arrived_at = appointment.arrived_at
         return StatusChangeRefused(
-            "arrived", str(rule.after_arrival) % {"time": format_time(appointment.arrived_at, "short")}
+            "arrived", LazyString(lambda: str(rule.after_arrival) % {"time": format_time(arrived_at, "short")})
         )
     if rule.before_start is not None and appointment.starts_at > now:
-        return StatusChangeRefused("too_early", str(rule.before_start))
+        return StatusChangeRefused("too_early", rule.before_start)
     return None
 
 
@@ -151,7 +152,7 @@ def stage_action(appointment: Appointment, action: str, role: Role, now: datetim
     )
     if result.rowcount != 1:
         db.session.rollback()
-        raise StatusChangeRefused("changed", _("The appointment was changed meanwhile; please look again."))
+        raise StatusChangeRefused("changed", _l("The appointment was changed meanwhile; please look again."))
 
 
 def apply_action(appointment: Appointment, action: str, role: Role, now: datetime | None = None) -> None:

@@ -2,7 +2,7 @@
 
 from datetime import datetime, time, timedelta
 
-from flask import current_app, flash, redirect, render_template, url_for
+from flask import flash, redirect, render_template, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 
@@ -20,6 +20,7 @@ from chat.pages import chat_appointments, relevance, render_room, threads_by_pai
 from chat.rooms import announce_window
 from roles.doctor import bp
 from roles.doctor.forms import ExtendChatForm
+from roles.forms import flash_refusal
 
 # The chat list covers a month back (recently closed chats) and two weeks ahead (chats about to open).
 LIST_DAYS_BACK = 30
@@ -77,18 +78,9 @@ def extend_chat(appointment_id):
     try:
         window = extend_window(appointment, minutes, now)
     except ExtensionRefused as refusal:
-        flash(_extension_refusal(refusal.code), "danger")
+        flash_refusal(refusal)
         return back
     record_access("extend_chat", appointment, appointment.patient)
     announce_window(appointment, window)
     flash(_("The chat is now open until %(when)s.", when=localtime(window.closes_at)), "success")
     return back
-
-
-def _extension_refusal(code: str) -> str:
-    """Why an extension was refused, in words."""
-    if code == "cancelled":
-        return _("The appointment was cancelled; its chat cannot be extended.")
-    if code == "too_long":
-        return _("An extension can be at most %(days)s days.", days=current_app.config["CHAT_MAX_EXTENSION_DAYS"])
-    return _("Choose how long to extend the chat.")

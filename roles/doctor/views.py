@@ -20,6 +20,7 @@ from roles.doctor import bp
 from roles.doctor.forms import StatusForm
 from roles.doctor.patient_list import patient_list_rows
 from roles.doctor.services import week_days
+from roles.forms import flash_refusal
 from roles.params import parse_day, requested_page
 from roles.schedule_editor import ScheduleEditor
 
@@ -159,7 +160,7 @@ def appointment_status(appointment_id):
         try:
             apply_action(appt, form.action.data, Role.DOCTOR, utcnow())
         except StatusChangeRefused as refused:
-            flash(str(refused), "danger")
+            flash_refusal(refused)
         else:
             record_access("appointment_status", appt, appt.patient)
             flash(_("The appointment is now %(status)s.", status=_status_text(appt)), "success")

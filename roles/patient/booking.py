@@ -21,6 +21,7 @@ from app.scheduling.booking import (
     reschedule,
 )
 from app.scheduling.slots import free_slots
+from roles.forms import flash_refusal, refuse
 from roles.params import parse_instant
 from roles.patient import bp
 from roles.patient.forms import BookingForm, CancelForm, IntakeForm, RescheduleForm
@@ -74,8 +75,7 @@ def book_slot():
         try:
             appointment = book(patient, doctor, service, starts_at, current_user, answers)
         except BookingError as refused:
-            form.form_errors.append(str(refused))
-            status = refused.http_status
+            status = refuse(form, refused)
         else:
             flash(_("You are booked. We will remind you before the appointment."), "success")
             return redirect(url_for("patient.appointment", appointment_id=appointment.public_id))
@@ -93,14 +93,14 @@ def cancel_appointment(appointment_id):
         abort(400)
     refused = cancel_refusal(appointment, current_user)
     if refused is not None:
-        flash(str(refused), "danger")
+        flash_refusal(refused)
     elif not can_patient_cancel(appointment):
         flash(_("It is too late to cancel online. Please call reception."), "danger")
     else:
         try:
             cancel(appointment, current_user, form.reason.data or "")
         except BookingError as refused:
-            flash(str(refused), "danger")
+            flash_refusal(refused)
         else:
             flash(_("The appointment has been cancelled."), "success")
     return redirect(url_for("patient.appointment", appointment_id=appointment.public_id))
@@ -138,8 +138,7 @@ def reschedule_appointment(appointment_id):
         try:
             moved = reschedule(appointment, _parse_start(form.starts_at.data), current_user)
         except BookingError as refused:
-            form.form_errors.append(str(refused))
-            status = refused.http_status
+            status = refuse(form, refused)
         else:
             flash(_("The appointment has been moved."), "success")
             return redirect(url_for("patient.appointment", appointment_id=moved.public_id))

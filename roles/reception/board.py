@@ -16,6 +16,7 @@ from app.patients.search import search_patients
 from app.permissions import get_appointment_or_404
 from app.scheduling.queries import appointments_between
 from app.scheduling.status import StatusChangeRefused, apply_action, available_actions
+from roles.forms import flash_refusal
 from roles.params import parse_day
 from roles.reception import bp
 from roles.reception.forms import (
@@ -91,8 +92,7 @@ def _change_status(appointment_id, action: str, audit: str, done: str):
     try:
         apply_action(appointment, action, Role.RECEPTION)
     except StatusChangeRefused as refused:
-        flash(str(refused), "danger")
-        return board_page(local_day(appointment), status=409)
+        return board_page(local_day(appointment), status=flash_refusal(refused))
     record_access(audit, appointment, appointment.patient)
     flash(done, "success")
     return back_to_board(appointment)

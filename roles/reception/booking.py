@@ -12,6 +12,7 @@ from app.scheduling.booking import BookingError, book, cancel, cancel_refusal, o
 from app.scheduling.offerings import bookable_doctors, find_doctor, find_service, offerings
 from app.scheduling.slots import free_slots
 from app.ui.filters import localized
+from roles.forms import refuse
 from roles.params import parse_day, parse_instant
 from roles.reception import bp
 from roles.reception.board import back_to_board
@@ -67,8 +68,7 @@ def book_for_patient(patient_id):
             try:
                 appointment = book(record, doctor, service, starts_at, current_user)
             except BookingError as refused:
-                form.form_errors.append(str(refused))
-                status = refused.http_status
+                status = refuse(form, refused)
                 # Listed again (the refused slot may be gone) from the day reception was looking at.
                 slots = free_slots(doctor, service, utcnow(), limit=SLOTS_SHOWN, first_day=search.day.data)
             else:
@@ -99,8 +99,8 @@ def reschedule_appointment(appointment_id):
     form = RescheduleForm()
     day, malformed = parse_day(request.args.get("day"), current_user.timezone)
     status = 200
-    if cancel_refusal(appointment, current_user) is not None:
-        status = 409 if request.method == "POST" else 200
+    if (refused := cancel_refusal(appointment, current_user)) is not None:
+        status = refused.status if request.method == "POST" else 200
     elif form.validate_on_submit():
         starts_at = parse_instant(form.starts_at.data)
         if starts_at is None:
@@ -111,8 +111,7 @@ def reschedule_appointment(appointment_id):
             try:
                 moved = reschedule(appointment, starts_at, current_user)
             except BookingError as refused:
-                form.form_errors.append(str(refused))
-                status = refused.http_status
+                status = refuse(form, refused)
             else:
                 record_access("reschedule_appointment", moved, patient)
                 flash(_("The appointment has been moved."), "success")
@@ -145,14 +144,13 @@ def cancel_appointment(appointment_id):
     appointment = get_appointment_or_404(appointment_id, current_user)
     form = CancelForm()
     status = 200
-    if cancel_refusal(appointment, current_user) is not None:
-        status = 409 if request.method == "POST" else 200
+    if (refused := cancel_refusal(appointment, current_user)) is not None:
+        status = refused.status if request.method == "POST" else 200
     elif form.validate_on_submit():
         try:
             cancel(appointment, current_user, form.reason.data)
         except BookingError as refused:
-            form.form_errors.append(str(refused))
-            status = 409
+            status = refuse(form, refused)
         else:
             record_access("cancel_appointment", appointment, appointment.patient)
             flash(_("The appointment has been cancelled."), "success")

@@ -8,11 +8,11 @@ from flask_login import current_user
 from app.audit import record_access
 from app.clock import utcnow
 from app.extensions import db
-from app.models import Guardianship, PatientProfile, Sex, User
-from app.patients.search import find_patient_account
+from app.models import Guardianship, PatientProfile, Sex
+from app.patients.guardianship import GuardianshipRefused, end_guardianship, find_guardianship, record_guardian
 from app.permissions import get_patient_or_404, parse_uuid
 from app.scheduling.queries import past_for_patient, upcoming_for_patient
-from roles.forms import form_status
+from roles.forms import form_status, refuse
 from roles.reception import bp
 from roles.reception.board import actions_at
 from roles.reception.forms import (
@@ -102,27 +102,10 @@ def add_guardian(patient_id):
     form = GuardianshipForm()
     if not form.validate_on_submit():
         return _card(record, form, status=422)
-    guardian = find_patient_account(form.email.data)
-    if guardian is None:
-        form.email.errors.append(_("There is no patient account with this e-mail."))
-        return _card(record, form, status=422)
-    if guardian.id == record.user_id:
-        form.email.errors.append(_("A patient cannot be their own guardian."))
-        return _card(record, form, status=422)
-    link = db.session.scalar(
-        sa.select(Guardianship).where(Guardianship.guardian_id == guardian.id, Guardianship.patient_id == record.id)
-    )
-    if link is not None and link.active:
-        form.email.errors.append(_("This guardian is already recorded."))
-        return _card(record, form, status=409)
-    if link is None:
-        # The pair is unique, so an ended guardianship is renewed rather than recorded twice.
-        link = Guardianship(guardian=guardian, patient=record)
-        db.session.add(link)
-    link.legal_basis = form.legal_basis.data.strip()
-    link.recorded_by = current_user
-    link.active = True
-    db.session.commit()
+    try:
+        link = record_guardian(record, form.email.data, form.legal_basis.data, current_user)
+    except GuardianshipRefused as refused:
+        return _card(record, form, status=refuse(form, refused))
     record_access("record_guardianship", link, record)
     flash(_("The guardian has been recorded."), "success")
     return redirect(url_for("reception.patient", patient_id=record.public_id))
@@ -132,18 +115,12 @@ def add_guardian(patient_id):
 def end_guardian(patient_id, guardian_id):
     """End a guardianship: the guardian can no longer act for the patient."""
     record = get_patient_or_404(patient_id, current_user)
-    link = db.session.scalar(
-        sa.select(Guardianship)
-        .join(User, User.id == Guardianship.guardian_id)
-        .where(Guardianship.patient_id == record.id, User.public_id == parse_uuid(guardian_id))
-    )
+    link = find_guardianship(record, parse_uuid(guardian_id))
     if link is None:
         abort(404)
     if not ActionForm().validate_on_submit():
         abort(400)
-    if link.active:
-        link.active = False
-        db.session.commit()
+    if end_guardianship(link):
         record_access("end_guardianship", link, record)
         flash(_("The guardianship has been ended."), "success")
     return redirect(url_for("reception.patient", patient_id=record.public_id))
