@@ -7,7 +7,6 @@ from typing import BinaryIO
 from flask import current_app
 from flask_babel import lazy_gettext as _l
 
-from app.clock import utcnow
 from app.extensions import db
 from app.models import FileKind, PatientProfile, StoredFile, User
 from app.refusals import Refusal
@@ -150,10 +149,3 @@ def download_url(stored: StoredFile, as_attachment: bool) -> str:
         inline=not as_attachment,
         expires=current_app.config["STORAGE_LINK_SECONDS"],
     )
-
-
-def delete_file(stored: StoredFile) -> None:
-    """Mark the row deleted, then remove the object: a crash in between leaves a hidden object, never a dead link."""
-    stored.deleted_at = utcnow()
-    db.session.commit()
-    get_store().delete(stored.object_key)

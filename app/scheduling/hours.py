@@ -14,8 +14,6 @@ from app.extensions import db
 from app.models import ExceptionKind, ScheduleException, User, WorkingInterval
 from app.refusals import Refusal
 
-AWAY_KINDS = (ExceptionKind.DAY_OFF, ExceptionKind.VACATION)
-
 
 class ScheduleError(Refusal):
     """A change to working time that the rules refuse, blamed on the form field it concerns."""
