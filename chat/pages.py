@@ -117,7 +117,7 @@ def threads_by_pair(condition) -> dict[tuple[int, int], ChatThread]:
 
 
 def chat_texts() -> dict:
-    """Every sentence chat.js may show, in the page's language (scripts carry no strings of their own)."""
+    """Every sentence the chat scripts (js/chat/) may show, in the page's language (scripts carry no strings)."""
     return {
         "chat_closed": _("The chat is closed; the message was not sent."),
         "too_long": _("The message is too long."),
