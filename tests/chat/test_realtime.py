@@ -4,7 +4,6 @@ of one user's pages and nobody else's."""
 import pytest
 import sqlalchemy as sa
 
-from app.extensions import socketio
 from app.models import ChatMessage, MessageKind, Role
 from app.realtime import emit_to_user
 from tests import factories
@@ -20,13 +19,6 @@ def test_every_role_connects_and_gets_its_personal_room(connect, role):
     assert received(sock)["unread"] == [{"total": 0, "threads": {}}]
     emit_to_user(user, "notice", {"n": 1})
     assert received(sock)["notice"] == [{"n": 1}]
-
-
-def test_anonymous_connection_gets_no_personal_room(app):
-    """A client without a signed-in session is refused, so nothing pushed to a person can reach it."""
-    with app.app_context():
-        sock = socketio.test_client(app, namespace="/chat", flask_test_client=app.test_client())
-    assert not sock.is_connected("/chat")
 
 
 def test_emit_to_user_reaches_every_connection_of_that_user_only(connect, pair):
