@@ -13,6 +13,7 @@ from app.audit import record_access
 from app.extensions import db, socketio
 from app.models import Appointment
 from app.permissions import can_join_chat
+from app.realtime import join_personal_room
 from app.refusals import Refusal
 from app.scheduling.chat_window import extend_window, window_for
 from chat import service
@@ -20,10 +21,9 @@ from chat.rooms import (
     NAMESPACE,
     announce_read,
     announce_window,
-    appointment_room,
     deliver_message,
     thread_room,
-    user_room,
+    window_payload,
 )
 
 
@@ -56,10 +56,10 @@ class ChatNamespace(Namespace):
     """Chat events; each checks the same predicate the pages use, every time."""
 
     def on_connect(self, auth=None):
-        """Only signed-in users connect; each joins their own room for unread counts."""
+        """Every signed-in user of any role connects; each joins their personal room (unread counts, windows)."""
         if not current_user.is_authenticated:
             raise ConnectionRefusedError("unauthorized")
-        join_room(user_room(current_user))
+        join_personal_room()
         emit("unread", service.unread_summary(current_user))
 
     def on_join(self, data):
@@ -67,14 +67,13 @@ class ChatNamespace(Namespace):
         appointment = _appointment(data)
         thread = service.thread_for(appointment)
         join_room(thread_room(thread))
-        join_room(appointment_room(appointment))
         record_access("view_chat", appointment, appointment.patient)
         messages = service.latest(thread)
         return {
             "ok": True,
             "thread": str(thread.public_id),
             "appointment": str(appointment.public_id),
-            "window": window_for(appointment).as_dict(),
+            "window": window_payload(appointment, window_for(appointment)),
             "messages": service.payloads(messages, thread),
             "unread": service.unread_by_thread(current_user).get(str(thread.public_id), 0),
             "me": str(current_user.public_id),
@@ -133,7 +132,7 @@ class ChatNamespace(Namespace):
         window = extend_window(appointment, data.get("minutes"))
         record_access("extend_chat", appointment, appointment.patient)
         announce_window(appointment, window)
-        return {"ok": True, "window": window.as_dict()}
+        return {"ok": True, "window": window_payload(appointment, window)}
 
 
 chat_namespace = ChatNamespace(NAMESPACE)

@@ -16,6 +16,7 @@ from app.models import Appointment, ChatMessage, ChatReadMark, ChatThread, Role,
 from app.scheduling.chat_window import ChatWindow, window_for
 from app.ui.filters import localized
 from chat import service
+from chat.system_lines import system_templates, system_text
 
 
 @dataclass
@@ -115,8 +116,8 @@ def threads_by_pair(condition) -> dict[tuple[int, int], ChatThread]:
     return {(thread.patient_id, thread.doctor_id): thread for thread in threads}
 
 
-def chat_texts() -> dict[str, str]:
-    """Every sentence chat.js may show, in the page's language (scripts carry no strings of their own)."""
+def chat_texts() -> dict:
+    """Every sentence the chat scripts (js/chat/) may show, in the page's language (scripts carry no strings)."""
     return {
         # What a refusal says, by the code its acknowledgement carries.
         **{code: str(message) for code, (message, _status) in service.REFUSALS.items()},
@@ -130,6 +131,7 @@ def chat_texts() -> dict[str, str]:
         "opens_at": _("The chat opens %(when)s. Until then you can read the history.", when="{when}"),
         "closed_at": _("The chat closed %(when)s. The history stays readable.", when="{when}"),
         "cancelled": _("The appointment was cancelled, so its chat is closed. The history stays readable."),
+        "system": system_templates(),
     }
 
 
@@ -152,3 +154,4 @@ def register(app) -> None:
         return str(get_timezone())
 
     app.add_template_global(chat_texts)
+    app.add_template_global(system_text)

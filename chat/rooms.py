@@ -2,25 +2,16 @@
 
 from app.extensions import socketio
 from app.models import Appointment, ChatThread, User
+from app.realtime import PERSONAL_NAMESPACE, emit_to_user
 from app.scheduling.chat_window import ChatWindow
 from chat.service import participants, unread_summary
 
-NAMESPACE = "/chat"
+NAMESPACE = PERSONAL_NAMESPACE
 
 
 def thread_room(thread: ChatThread) -> str:
     """Everyone reading the pair's history: messages and read receipts."""
     return f"thread:{thread.public_id}"
-
-
-def appointment_room(appointment: Appointment) -> str:
-    """Everyone in one appointment's chat: its window changes."""
-    return f"appointment:{appointment.public_id}"
-
-
-def user_room(user: User) -> str:
-    """Every connection of one user, from any page: unread counts."""
-    return f"user:{user.public_id}"
 
 
 def deliver_message(thread: ChatThread, payload: dict, author: User) -> None:
@@ -32,7 +23,7 @@ def deliver_message(thread: ChatThread, payload: dict, author: User) -> None:
 def push_unread(users: list[User]) -> None:
     """Tell each user's open pages their current unread counts."""
     for user in users:
-        socketio.emit("unread", unread_summary(user), to=user_room(user), namespace=NAMESPACE)
+        emit_to_user(user, "unread", unread_summary(user), namespace=NAMESPACE)
 
 
 def announce_read(thread: ChatThread, reader: User, up_to: str) -> None:
@@ -41,6 +32,13 @@ def announce_read(thread: ChatThread, reader: User, up_to: str) -> None:
     push_unread([reader])
 
 
+def window_payload(appointment: Appointment, window: ChatWindow) -> dict:
+    """An appointment's chat window as clients receive it, naming the appointment (pages may show several)."""
+    return {**window.as_dict(), "appointment": str(appointment.public_id)}
+
+
 def announce_window(appointment: Appointment, window: ChatWindow) -> None:
-    """The new closing time, at once, for everyone in the appointment's chat."""
-    socketio.emit("window", window.as_dict(), to=appointment_room(appointment), namespace=NAMESPACE)
+    """The new closing time, at once, on every open page of everyone in the appointment's chat."""
+    payload = window_payload(appointment, window)
+    for person in participants(appointment):
+        emit_to_user(person, "window", payload, namespace=NAMESPACE)

@@ -22,6 +22,7 @@ from app.models import (
     ChatThread,
     FileKind,
     Guardianship,
+    MessageKind,
     PatientProfile,
     Role,
     StoredFile,
@@ -106,9 +107,9 @@ def _participants():
     )
 
 
-def participants(thread: ChatThread) -> list[User]:
-    """Everyone who reads this thread: the doctor, the patient's own account and their active guardians."""
-    params = {"patient_id": thread.patient_id, "doctor_id": thread.doctor_id}
+def participants(pair: ChatThread | Appointment) -> list[User]:
+    """Everyone who reads the pair's thread: the doctor, the patient's own account and their active guardians."""
+    params = {"patient_id": pair.patient_id, "doctor_id": pair.doctor_id}
     return db.session.scalars(_participants(), params).all()
 
 
@@ -240,6 +241,7 @@ def send_message(
         appointment=appointment,
         author=author,
         client_id=client_uuid,
+        kind=MessageKind.TEXT if stored_file is None else MessageKind.FILE,
         text=text,
         file=stored_file,
         sent_at=now or utcnow(),
@@ -368,10 +370,15 @@ def message_payload(message: ChatMessage, thread: ChatThread) -> dict:
         "thread": str(thread.public_id),
         "appointment": str(message.appointment.public_id),
         "client_id": str(message.client_id),
+        "kind": message.kind.value,
         "author": author_payload(message.author, thread),
         "text": message.text,
         "sent_at": iso(message.sent_at),
     }
+    if message.kind == MessageKind.SYSTEM:
+        # Readers render the code in their own language; `text` stays empty so no client shows the code itself.
+        payload["text"] = ""
+        payload["system"] = {"code": message.text, "params": message.params or {}}
     if message.file is not None:
         payload["file"] = {
             "id": str(message.file.public_id),

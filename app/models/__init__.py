@@ -2,7 +2,7 @@
 
 from app.models.appointment import ACTIVE_STATUSES, Appointment, AppointmentStatus, Intake
 from app.models.audit import AuditEvent
-from app.models.chat import ChatMessage, ChatReadMark, ChatThread
+from app.models.chat import ChatMessage, ChatReadMark, ChatThread, MessageKind
 from app.models.patient import Guardianship, PatientProfile, Sex
 from app.models.reminder import ReminderDelivery
 from app.models.schedule import ExceptionKind, ScheduleException, WorkingInterval
@@ -24,6 +24,7 @@ __all__ = [
     "FileKind",
     "Guardianship",
     "Intake",
+    "MessageKind",
     "PatientProfile",
     "ReminderDelivery",
     "Role",

@@ -1,5 +1,6 @@
 """Chat: one thread per patient–doctor pair, messages written under an appointment, read marks per reader."""
 
+import enum
 import uuid
 from datetime import datetime
 
@@ -7,8 +8,18 @@ import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column
 
 from app.clock import utcnow
-from app.database import UTCDateTime, new_public_id
+from app.database import UTCDateTime, enum_column, new_public_id
 from app.extensions import db
+
+
+class MessageKind(enum.StrEnum):
+    """What a chat message is: typed text, a sent file (with or without text), or a line the clinic writes."""
+
+    TEXT = "text"
+    FILE = "file"
+    # Written by the system (a call, a signed document): `text` holds a stable code, `params` its values, and each
+    # reader sees it in their own language (chat/system_lines.py).
+    SYSTEM = "system"
 
 
 class ChatThread(db.Model):
@@ -44,7 +55,11 @@ class ChatMessage(db.Model):
     appointment_id: Mapped[int] = mapped_column(sa.ForeignKey("appointment.id", ondelete="RESTRICT"), index=True)
     author_id: Mapped[int] = mapped_column(sa.ForeignKey("user.id", ondelete="RESTRICT"))
     client_id: Mapped[uuid.UUID] = mapped_column(sa.Uuid)
+    kind: Mapped[MessageKind] = mapped_column(
+        enum_column(MessageKind, "chat_message_kind"), server_default=MessageKind.TEXT.value
+    )
     text: Mapped[str] = mapped_column(sa.Text, default="")
+    params: Mapped[dict | None] = mapped_column(sa.JSON)
     file_id: Mapped[int | None] = mapped_column(sa.ForeignKey("stored_file.id", ondelete="SET NULL"), unique=True)
     sent_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 

@@ -117,15 +117,16 @@ def live_server(request, live_database_url, live_storage, redis_server, tmp_path
 
 
 @pytest.fixture
-def live_db(live_database_url, live_storage):
-    """The app bound to the live server's database, inside an app context, so tests can use tests/factories.py."""
+def live_db(live_database_url, live_storage, redis_server):
+    """The app bound to the live server's database, inside an app context, so tests can use tests/factories.py;
+    what it emits reaches the live server's pages through the same Redis queue, as from another process."""
     app = create_app(
         {
             "TESTING": True,
             "SQLALCHEMY_DATABASE_URI": live_database_url,
             "SECRET_KEY": secrets.token_hex(16),
             "RATELIMIT_STORAGE_URI": "memory://",
-            "REDIS_URL": "",
+            "REDIS_URL": redis_server.url,
             "STORAGE_BACKEND": "local",
             "STORAGE_LOCAL_PATH": str(live_storage),
         }

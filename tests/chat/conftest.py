@@ -1,5 +1,6 @@
 """Chat fixtures: signed-in Socket.IO test clients sharing the HTTP session, and an appointment in its window."""
 
+import io
 import uuid
 from datetime import UTC, datetime, timedelta
 
@@ -64,3 +65,20 @@ def received(sock) -> dict[str, list[dict]]:
         # The test client gives a lone argument as it is, several as a list.
         events.setdefault(item["name"], []).append(args[0] if isinstance(args, list) else args)
     return events
+
+
+PDF = b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"
+
+
+def upload(http, appointment, data=PDF, name="analysis.pdf"):
+    """Send a chat file through the upload endpoint as the chat's upload.js does."""
+    return http.post(
+        f"/files?kind=chat_attachment&appointment={appointment.public_id}",
+        data=io.BytesIO(data),
+        headers={
+            "X-Filename": name,
+            "Content-Type": "application/pdf",
+            "Accept": "application/json",
+            "X-CSRFToken": http.csrf_token(),
+        },
+    )

@@ -1,6 +1,5 @@
 """The chat pages: lists, the room with history and markers, extension form, chat files and refusals."""
 
-import io
 from datetime import UTC, datetime, timedelta
 from zoneinfo import ZoneInfo
 
@@ -8,9 +7,7 @@ import sqlalchemy as sa
 
 from app.models import AuditEvent, ChatMessage, FileKind, Intake, StoredFile
 from tests import factories
-from tests.chat.conftest import send
-
-PDF = b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"
+from tests.chat.conftest import PDF, send, upload
 
 
 def test_the_patient_page_shows_the_history_escaped(client, connect, pair):
@@ -122,25 +119,11 @@ def test_an_extension_form_without_a_choice_explains(client, pair, db):
     assert appointment.chat_closes_at is None
 
 
-def _upload(http, appointment, data=PDF, name="analysis.pdf"):
-    """Send a chat file through the upload endpoint as chat.js does."""
-    return http.post(
-        f"/files?kind=chat_attachment&appointment={appointment.public_id}",
-        data=io.BytesIO(data),
-        headers={
-            "X-Filename": name,
-            "Content-Type": "application/pdf",
-            "Accept": "application/json",
-            "X-CSRFToken": http.csrf_token(),
-        },
-    )
-
-
 def test_a_pdf_goes_into_the_chat_and_the_doctor_can_open_it(connect, pair, db):
     """Upload, then send with the file id: the message carries the file and its link serves the bytes."""
     doctor, patient_user, appointment = pair
     patient_sock = connect(patient_user)
-    uploaded = _upload(patient_sock.http, appointment)
+    uploaded = upload(patient_sock.http, appointment)
     assert uploaded.status_code == 201
 
     message = send(patient_sock, appointment, "my results", file=uploaded.json["id"])["message"]
@@ -163,7 +146,7 @@ def test_a_file_cannot_be_sent_twice_or_by_someone_else(connect, pair):
     """A file already in a message, or uploaded by another person, is refused as bad_file."""
     doctor, patient_user, appointment = pair
     patient_sock, doctor_sock = connect(patient_user), connect(doctor)
-    file_id = _upload(patient_sock.http, appointment).json["id"]
+    file_id = upload(patient_sock.http, appointment).json["id"]
     assert send(patient_sock, appointment, "", file=file_id)["ok"]
 
     assert send(patient_sock, appointment, "again", file=file_id) == {"ok": False, "error": "bad_file"}
@@ -174,11 +157,11 @@ def test_chat_files_are_refused_for_strangers_and_closed_chats(connect, pair, db
     """Uploading into another person's chat is 404; into a closed chat 403 with a reason; nothing is stored."""
     _doctor, patient_user, appointment = pair
     stranger = connect(factories.user(factories.Role.PATIENT))
-    assert _upload(stranger.http, appointment).status_code == 404
+    assert upload(stranger.http, appointment).status_code == 404
     appointment.starts_at -= timedelta(days=5)
     appointment.ends_at -= timedelta(days=5)
     db.session.commit()
-    refused = _upload(connect(patient_user).http, appointment)
+    refused = upload(connect(patient_user).http, appointment)
     assert refused.status_code == 403
     assert "closed" in refused.json["error"]
     assert db.session.scalar(sa.select(sa.func.count(StoredFile.id))) == 0
@@ -203,8 +186,8 @@ def test_calendars_and_appointment_pages_link_to_the_chat(app, client, pair):
 def test_files_patients_send_in_chat_reach_the_methodologist_queue(app, connect, pair):
     """A patient's chat PDF appears in the methodologist's queue; the doctor's chat file does not."""
     doctor, patient_user, appointment = pair
-    assert _upload(connect(patient_user).http, appointment, name="from-patient.pdf").status_code == 201
-    assert _upload(connect(doctor).http, appointment, name="from-doctor.pdf").status_code == 201
+    assert upload(connect(patient_user).http, appointment, name="from-patient.pdf").status_code == 201
+    assert upload(connect(doctor).http, appointment, name="from-doctor.pdf").status_code == 201
     methodologist = app.test_client()
     methodologist.sign_in(factories.user(factories.Role.METHODOLOGIST).email)
 

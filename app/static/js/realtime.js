@@ -1,22 +1,45 @@
-// The cabinet page's one Socket.IO connection: live unread counts on every page; chat.js builds on it.
-(function () {
-  "use strict";
-  if (typeof window.io !== "function") {
-    return;
+// The page's one Socket.IO connection, opened on every signed-in page of every role (base.html loads this module
+// once; every importer shares the same instance). It keeps the navbar's unread badges live and lets features
+// subscribe to events pushed to the signed-in user (chat now, calls and labs next).
+
+// The vendored client is the UMD build (a classic script loaded just before the modules): its global is the
+// only way in without a bundler.
+const io = window.io;
+
+// WebSocket first; long-polling only where a proxy blocks it (nginx then needs sticky sessions).
+export const socket = io("/chat", { transports: ["websocket", "polling"] });
+
+// Subscribes `handler` to a server event; returns the function that unsubscribes it.
+export const subscribe = (event, handler) => {
+  socket.on(event, handler);
+  return () => socket.off(event, handler);
+};
+
+// Runs `handler` now if connected and on every (re)connection: rooms other than the personal one must be joined
+// again after each reconnect.
+export const onConnect = (handler) => {
+  const unsubscribe = subscribe("connect", handler);
+  if (socket.connected) {
+    handler();
   }
-  // WebSocket first; long-polling only where a proxy blocks it (nginx then needs sticky sessions).
-  const socket = window.io("/chat", { transports: ["websocket", "polling"] });
-  window.clinicSocket = socket;
+  return unsubscribe;
+};
 
-  const show = (badge, count) => {
-    badge.textContent = count ? String(count) : "";
-    badge.hidden = !count;
-  };
+// `<html data-realtime="connected">` while the connection is up: tests and styles can tell.
+const mark = (state) => {
+  document.documentElement.dataset.realtime = state;
+};
+subscribe("connect", () => mark("connected"));
+subscribe("disconnect", () => mark("disconnected"));
 
-  socket.on("unread", (summary) => {
-    document.querySelectorAll("[data-unread-total]").forEach((badge) => show(badge, summary.total));
-    document.querySelectorAll("[data-unread-thread]").forEach((badge) => {
-      show(badge, summary.threads[badge.dataset.unreadThread] || 0);
-    });
+const show = (badge, count) => {
+  badge.textContent = count ? String(count) : "";
+  badge.hidden = !count;
+};
+
+subscribe("unread", (summary) => {
+  document.querySelectorAll("[data-unread-total]").forEach((badge) => show(badge, summary.total));
+  document.querySelectorAll("[data-unread-thread]").forEach((badge) => {
+    show(badge, summary.threads[badge.dataset.unreadThread] || 0);
   });
-})();
+});
