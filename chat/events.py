@@ -9,10 +9,10 @@ from flask_login import current_user
 from flask_socketio import ConnectionRefusedError, Namespace, emit, join_room
 from sqlalchemy.orm import joinedload
 
-from app.audit import record_access
+from app import audit
 from app.extensions import db, socketio
 from app.models import Appointment
-from app.permissions import can_join_chat
+from app.permissions import can_extend_chat, can_join_chat
 from app.scheduling.chat_window import ExtensionRefused, extend_window, window_for
 from chat import service
 from chat.rooms import (
@@ -72,7 +72,7 @@ class ChatNamespace(Namespace):
         thread = service.thread_for(appointment)
         join_room(thread_room(thread))
         join_room(appointment_room(appointment))
-        record_access("view_chat", appointment, appointment.patient)
+        audit.record("view_chat", appointment, appointment.patient, current_user)
         messages = service.latest(thread)
         return {
             "ok": True,
@@ -132,13 +132,12 @@ class ChatNamespace(Namespace):
     def on_extend(self, data):
         """The appointment's doctor keeps the chat open longer; the room sees the new closing time."""
         appointment = _appointment(data)
-        if appointment.doctor_id != current_user.id:
+        if not can_extend_chat(current_user, appointment):
             return _refused("not_found")
         try:
-            window = extend_window(appointment, data.get("minutes"))
+            window = extend_window(appointment, data.get("minutes"), by=current_user)
         except ExtensionRefused as refusal:
             return _refused(refusal.code)
-        record_access("extend_chat", appointment, appointment.patient)
         announce_window(appointment, window)
         return {"ok": True, "window": window.as_dict()}
 

@@ -9,7 +9,6 @@ from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy.orm import joinedload
 
-from app.audit import record_access
 from app.clock import iso
 from app.extensions import db
 from app.models import Appointment, ChatMessage, ChatReadMark, ChatThread, Role, User
@@ -62,7 +61,6 @@ def peer_read_id(thread: ChatThread, viewer: User) -> int:
 def render_room(appointment: Appointment, template: str, **context) -> str:
     """The chat page of one appointment for its patient or its doctor."""
     thread = service.thread_for(appointment)
-    record_access("view_chat", appointment, appointment.patient)
     appointments = service.pair_appointments(thread)
     messages = service.latest(thread)
     window = window_for(appointment)

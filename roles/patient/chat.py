@@ -50,5 +50,5 @@ def _conversation_order(conversation: dict, now: datetime) -> tuple:
 @bp.get("/appointments/<appointment_id>/chat")
 def chat(appointment_id):
     """The chat of one appointment with its doctor; history is shared with the pair's other appointments."""
-    appointment = get_chat_appointment_or_404(appointment_id, current_user)
+    appointment = get_chat_appointment_or_404(appointment_id, current_user, audit="view_chat")
     return render_room(appointment, "patient/chat.html")
