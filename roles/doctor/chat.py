@@ -10,7 +10,7 @@ from app.clock import utcnow, zone_or_default
 from app.extensions import db
 from app.files.queries import patient_files
 from app.models import Appointment, AppointmentStatus, ChatThread
-from app.permissions import can_extend_chat, get_chat_appointment_or_404, visible_files
+from app.permissions import can_extend_chat, get_chat_appointment_or_404, joinable_chats, visible_files
 from app.scheduling.chat_window import ExtensionRefused, extend_window, window_for
 from app.scheduling.queries import patient_history_with
 from app.ui.filters import localtime
@@ -30,7 +30,7 @@ def chats():
     """Appointments whose chat is open, about to open or recently closed; each opens the pair's shared history."""
     now = utcnow()
     appointments = chat_appointments(
-        (Appointment.doctor_id == current_user.id)
+        joinable_chats(current_user)
         & (Appointment.status != AppointmentStatus.CANCELLED)
         & (Appointment.starts_at >= now - timedelta(days=LIST_DAYS_BACK))
         & (Appointment.starts_at <= now + timedelta(days=LIST_DAYS_AHEAD))
