@@ -11,7 +11,8 @@ from sqlalchemy.orm import joinedload
 
 from app.clock import iso
 from app.extensions import db
-from app.models import Appointment, ChatMessage, ChatReadMark, ChatThread, Role, User
+from app.models import Appointment, ChatMessage, ChatReadMark, ChatThread, User
+from app.permissions import has_chats
 from app.scheduling.chat_window import ChatWindow, window_for
 from app.ui.filters import localized
 from chat import service
@@ -143,7 +144,7 @@ def register(app) -> None:
     @app.template_global()
     def chat_user() -> bool:
         """The signed-in user has chats (patients and doctors)."""
-        return current_user.is_authenticated and current_user.role in (Role.PATIENT, Role.DOCTOR)
+        return has_chats(current_user)
 
     @app.template_global()
     def unread_messages() -> int:

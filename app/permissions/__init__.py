@@ -16,6 +16,7 @@ from app.permissions.chat import (
     can_join_chat,
     can_send_chat_file,
     get_chat_appointment_or_404,
+    has_chats,
     joinable_chats,
 )
 from app.permissions.feed import can_rotate_feed
@@ -57,6 +58,7 @@ __all__ = [
     "get_chat_appointment_or_404",
     "get_file_or_404",
     "get_patient_or_404",
+    "has_chats",
     "joinable_chats",
     "methodologist_files",
     "parse_uuid",

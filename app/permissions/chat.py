@@ -24,6 +24,11 @@ def can_join_chat(user: User, appointment: Appointment) -> bool:
     return admits(Appointment, appointment, joinable_chats(user))
 
 
+def has_chats(user: User) -> bool:
+    """Takes part in chats at all: patients (and guardians) and doctors."""
+    return user.is_authenticated and user.role in (Role.PATIENT, Role.DOCTOR)
+
+
 def can_extend_chat(user: User, appointment: Appointment) -> bool:
     """May keep the appointment's chat open longer: only the appointment's own doctor."""
     return user.role == Role.DOCTOR and appointment.doctor_id == user.id

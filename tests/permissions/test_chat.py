@@ -3,7 +3,7 @@
 import pytest
 
 from app.models import Appointment
-from app.permissions import can_extend_chat, can_join_chat, joinable_chats
+from app.permissions import can_extend_chat, can_join_chat, has_chats, joinable_chats
 from tests.permissions.agreement import USERS, decisions
 
 TAKES_PART = {
@@ -28,3 +28,17 @@ def test_only_the_appointments_doctor_extends_its_chat(clinic):
     """Patients and colleagues take no part in keeping a chat open."""
     appointment = clinic.appointments["own"]
     assert {who for who in USERS if can_extend_chat(clinic.users[who], appointment)} == {"own_doctor"}
+
+
+def test_patients_guardians_and_doctors_have_chats(clinic):
+    """The chat badge and list belong to patient accounts and doctors; other staff have no chats."""
+    having = {who for who in USERS if has_chats(clinic.users[who])}
+    assert having == {
+        "patient",
+        "guardian",
+        "ex_guardian",
+        "own_doctor",
+        "colleague",
+        "restricted_doctor",
+        "other_doctor",
+    }

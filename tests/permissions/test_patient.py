@@ -3,7 +3,14 @@
 import pytest
 
 from app.models import PatientProfile
-from app.permissions import acts_for, can_view_patient, represented_patients, treats, visible_patients
+from app.permissions import (
+    acts_for,
+    can_view_patient,
+    default_upload_patient,
+    represented_patients,
+    treats,
+    visible_patients,
+)
 from tests.permissions.agreement import USERS, decisions
 
 EVERY_PATIENT = {"own", "child", "ex_child", "stranger"}
@@ -48,4 +55,17 @@ def test_treats_means_an_appointment_together(clinic):
         "own_doctor": {"own", "child", "ex_child"},
         "restricted_doctor": {"own"},
         "other_doctor": {"stranger"},
+    }
+
+
+def test_an_upload_without_a_named_patient_goes_to_the_patients_own_record(clinic):
+    """Patients upload to their own record by default; staff must name the patient."""
+    defaults = {
+        who: default_upload_patient(clinic.users[who]) for who in ("patient", "guardian", "own_doctor", "methodologist")
+    }
+    assert defaults == {
+        "patient": clinic.patients["own"],
+        "guardian": clinic.users["guardian"].patient_profile,
+        "own_doctor": None,
+        "methodologist": None,
     }
