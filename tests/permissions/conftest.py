@@ -2,7 +2,7 @@
 
 import uuid
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from types import SimpleNamespace
 
 import pytest
@@ -63,13 +63,15 @@ def clinic(db) -> Clinic:
         ex_child=factories.dependant(u.ex_guardian, active=False),
         stranger=factories.patient(),
     )
+    # An hour apart: PostgreSQL refuses overlapping appointments of one doctor.
+    tomorrow = datetime.now(UTC) + timedelta(days=1)
     a = SimpleNamespace(
-        own=factories.appointment(p.own, u.own_doctor),
-        colleagues=factories.appointment(p.own, u.colleague),
-        restricted=factories.appointment(p.own, u.restricted_doctor),
-        child=factories.appointment(p.child, u.own_doctor),
-        ex_child=factories.appointment(p.ex_child, u.own_doctor),
-        stranger=factories.appointment(p.stranger, u.other_doctor),
+        own=factories.appointment(p.own, u.own_doctor, tomorrow),
+        colleagues=factories.appointment(p.own, u.colleague, tomorrow + timedelta(hours=1)),
+        restricted=factories.appointment(p.own, u.restricted_doctor, tomorrow + timedelta(hours=2)),
+        child=factories.appointment(p.child, u.own_doctor, tomorrow + timedelta(hours=3)),
+        ex_child=factories.appointment(p.ex_child, u.own_doctor, tomorrow + timedelta(hours=4)),
+        stranger=factories.appointment(p.stranger, u.other_doctor, tomorrow),
     )
     f = SimpleNamespace(
         lab=stored_file(FileKind.LAB_RESULT, p.own, u.patient),
