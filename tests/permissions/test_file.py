@@ -6,7 +6,7 @@ from app.models import FileKind, Role, StoredFile
 from app.permissions import can_view_file, visible_files
 from tests import factories
 from tests.permissions.agreement import USERS, decisions
-from tests.permissions.conftest import stored_file
+from tests.permissions.helpers import stored_file
 
 OF_P = {"lab", "patients_chat_file", "doctors_chat_file", "colleagues_document", "restricted_chat_file"}
 EVERY_FILE = OF_P | {"child_lab", "ex_child_lab", "strangers_lab", "avatar"}
