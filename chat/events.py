@@ -9,10 +9,10 @@ from flask_login import current_user
 from flask_socketio import ConnectionRefusedError, Namespace, emit, join_room
 from sqlalchemy.orm import joinedload
 
-from app.audit import record_access
+from app import audit
 from app.extensions import db, socketio
 from app.models import Appointment
-from app.permissions import can_join_chat
+from app.permissions import can_extend_chat, can_join_chat
 from app.realtime import join_personal_room
 from app.refusals import Refusal
 from app.scheduling.chat_window import extend_window, window_for
@@ -67,7 +67,7 @@ class ChatNamespace(Namespace):
         appointment = _appointment(data)
         thread = service.thread_for(appointment)
         join_room(thread_room(thread))
-        record_access("view_chat", appointment, appointment.patient)
+        audit.record("view_chat", appointment, appointment.patient, current_user)
         messages = service.latest(thread)
         return {
             "ok": True,
@@ -127,10 +127,9 @@ class ChatNamespace(Namespace):
     def on_extend(self, data):
         """The appointment's doctor keeps the chat open longer; the room sees the new closing time."""
         appointment = _appointment(data)
-        if appointment.doctor_id != current_user.id:
+        if not can_extend_chat(current_user, appointment):
             raise service.ChatRefused("not_found")
-        window = extend_window(appointment, data.get("minutes"))
-        record_access("extend_chat", appointment, appointment.patient)
+        window = extend_window(appointment, data.get("minutes"), by=current_user)
         announce_window(appointment, window)
         return {"ok": True, "window": window_payload(appointment, window)}
 

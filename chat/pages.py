@@ -9,10 +9,10 @@ from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy.orm import joinedload
 
-from app.audit import record_access
 from app.clock import iso
 from app.extensions import db
-from app.models import Appointment, ChatMessage, ChatReadMark, ChatThread, Role, User
+from app.models import Appointment, ChatMessage, ChatReadMark, ChatThread, User
+from app.permissions import has_chats
 from app.scheduling.chat_window import ChatWindow, window_for
 from app.ui.filters import localized
 from chat import service
@@ -63,7 +63,6 @@ def peer_read_id(thread: ChatThread, viewer: User) -> int:
 def render_room(appointment: Appointment, template: str, **context) -> str:
     """The chat page of one appointment for its patient or its doctor."""
     thread = service.thread_for(appointment)
-    record_access("view_chat", appointment, appointment.patient)
     appointments = service.pair_appointments(thread)
     messages = service.latest(thread)
     window = window_for(appointment)
@@ -141,7 +140,7 @@ def register(app) -> None:
     @app.template_global()
     def chat_user() -> bool:
         """The signed-in user has chats (patients and doctors)."""
-        return current_user.is_authenticated and current_user.role in (Role.PATIENT, Role.DOCTOR)
+        return has_chats(current_user)
 
     @app.template_global()
     def unread_messages() -> int:

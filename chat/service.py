@@ -300,15 +300,6 @@ def mark_read(reader: User, thread: ChatThread, up_to) -> int | None:
     return key
 
 
-def visible_threads(user: User):
-    """A condition selecting the threads a user takes part in."""
-    if user.role == Role.DOCTOR:
-        return ChatThread.doctor_id == user.id
-    if user.role != Role.PATIENT:
-        return sa.false()
-    return _patient_threads(user.id)
-
-
 def _patient_threads(user_id):
     """Threads of the patient whose account is `user_id`, or of patients they are the active guardian of."""
     dependants = sa.select(Guardianship.patient_id).where(

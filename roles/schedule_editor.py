@@ -8,11 +8,13 @@ from dataclasses import dataclass, field
 from flask import abort, flash, redirect, render_template, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
+from flask_login import current_user
 from flask_wtf import FlaskForm
 from wtforms import DateField, SelectField, StringField, TimeField
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import InputRequired, Length, Optional
 
+from app import audit
 from app.clock import local_today
 from app.models import ExceptionKind, User
 from app.scheduling.hours import (
@@ -74,11 +76,20 @@ class DeleteForm(FlaskForm):
 
 @dataclass
 class ScheduleEditor:
-    """The editor as one cabinet mounts it: `prefix` names its endpoints, `args` identify the doctor in URLs."""
+    """The editor as one cabinet mounts it: `prefix` names its endpoints, `args` identify the doctor in URLs, and
+    `audit_action`, when set, audits every change that is saved (reception's changes to another's schedule)."""
 
     prefix: str
     doctor: User
     args: dict = field(default_factory=dict)
+    audit_action: str | None = None
+
+    def _saved(self, message: str):
+        """Audit a saved change when this cabinet audits them, confirm it and go back to the schedule."""
+        if self.audit_action is not None:
+            audit.record(self.audit_action, self.doctor, None, current_user)
+        flash(message, "success")
+        return redirect(self.url("schedule"))
 
     def url(self, name: str, **values) -> str:
         """A URL of this cabinet's editor endpoints."""
@@ -108,8 +119,7 @@ class ScheduleEditor:
             except ScheduleError as refused:
                 return self.page(stretch_form=form, status=refuse(form, refused))
             else:
-                flash(_("Working hours saved."), "success")
-                return redirect(self.url("schedule"))
+                return self._saved(_("Working hours saved."))
         return self.page(stretch_form=form, status=422)
 
     def delete_stretch(self, stretch_id: str):
@@ -118,8 +128,7 @@ class ScheduleEditor:
             abort(400)
         if not delete_stretch(self.doctor, int_or_404(stretch_id)):
             abort(404)
-        flash(_("Working hours saved."), "success")
-        return redirect(self.url("schedule"))
+        return self._saved(_("Working hours saved."))
 
     def add_exception(self, actor: User):
         """Add a day off, vacation or extra hours; bad input answers with the form and its errors."""
@@ -139,8 +148,7 @@ class ScheduleEditor:
             except ScheduleError as refused:
                 return self.page(exception_form=form, status=refuse(form, refused))
             else:
-                flash(_("The exception has been added."), "success")
-                return redirect(self.url("schedule"))
+                return self._saved(_("The exception has been added."))
         return self.page(exception_form=form, status=422)
 
     def delete_exception(self, exception_id: str):
@@ -149,8 +157,7 @@ class ScheduleEditor:
             abort(400)
         if not delete_exception(self.doctor, int_or_404(exception_id)):
             abort(404)
-        flash(_("The exception has been removed."), "success")
-        return redirect(self.url("schedule"))
+        return self._saved(_("The exception has been removed."))
 
 
 def int_or_404(value: str) -> int:

@@ -80,9 +80,7 @@ def import_cycles(modules: dict[str, ast.Module], package: str = "app") -> list[
     components of size > 1, or a module importing itself). Importing a parent package (`from app import x`) is not
     an edge: Python runs the parent first whatever the order."""
     names = {n for n in modules if within(n, (package,))}
-    graph = {
-        n: {t for t in imported(modules[n], set(modules)) if t in names and not within(n, (t,))} for n in names
-    }
+    graph = {n: {t for t in imported(modules[n], set(modules)) if t in names and not within(n, (t,))} for n in names}
     index, low, stack, on_stack, cycles = {}, {}, [], set(), []
 
     def visit(node: str) -> None:

@@ -9,13 +9,12 @@ from flask_babel import force_locale
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
-from app.audit import record_access
 from app.clock import utcnow, zone_or_default
 from app.extensions import db
 from app.feeds import bp, ical
 from app.i18n import LANGUAGES, current_language
 from app.models import ACTIVE_STATUSES, Appointment, Role, SpecialistProfile, User
-from app.permissions import get_appointment_or_404
+from app.permissions import can_rotate_feed, get_appointment_or_404
 from app.scheduling.queries import appointments_between
 
 # What secrets.token_urlsafe(32) produces; anything else cannot be a token, so it never reaches the database.
@@ -73,9 +72,9 @@ def feed(token):
 @login_required
 def rotate_feed():
     """Give the doctor a new feed address; every subscription to the old one stops working."""
-    profile = current_user.specialist_profile
-    if current_user.role != Role.DOCTOR or profile is None:
+    if not can_rotate_feed(current_user):
         abort(403)
+    profile = current_user.specialist_profile
     had_feed = profile.calendar_token is not None
     profile.calendar_token = secrets.token_urlsafe(32)
     db.session.commit()
@@ -93,8 +92,7 @@ def rotate_feed():
 @login_required
 def appointment_file(appointment_id):
     """One appointment as a calendar file, for anyone who may open the appointment."""
-    appt = get_appointment_or_404(appointment_id, current_user)
-    record_access("download_appointment_calendar", appt, appt.patient)
+    appt = get_appointment_or_404(appointment_id, current_user, audit="download_appointment_calendar")
     user: User = current_user
     language = current_language()
     service = appt.service.name(language)

@@ -7,6 +7,7 @@ from typing import BinaryIO
 from flask import current_app
 from flask_babel import lazy_gettext as _l
 
+from app import audit
 from app.extensions import db
 from app.models import FileKind, PatientProfile, StoredFile, User
 from app.refusals import Refusal
@@ -94,7 +95,8 @@ def store_upload(
     uploaded_by: User,
     appointment_id: int | None = None,
 ) -> StoredFile:
-    """Check, store and record one upload; on refusal or failure nothing remains, neither object nor row."""
+    """Check, store and record one upload (audited when staff send it); on refusal or failure nothing remains,
+    neither object nor row."""
     policy = policy_for(kind)
     name = display_name(filename)
     head = _read_head(stream)
@@ -137,6 +139,7 @@ def store_upload(
         db.session.rollback()
         store.delete(key)
         raise
+    audit.record("upload_file", row, patient, uploaded_by)
     return row
 
 

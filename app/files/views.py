@@ -9,12 +9,18 @@ from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_required
 from itsdangerous import BadSignature
 
-from app.audit import record_access
 from app.errors import refusal_response
 from app.files import bp
 from app.files.services import FileTooLarge, UploadRefused, download_url, policy_for, store_upload
-from app.models import FileKind, Role
-from app.permissions import can_upload_file, get_chat_appointment_or_404, get_file_or_404, get_patient_or_404
+from app.models import Appointment, FileKind
+from app.permissions import (
+    _get_or_404,
+    can_send_chat_file,
+    can_upload_file,
+    default_upload_patient,
+    get_file_or_404,
+    get_patient_or_404,
+)
 from app.refusals import Refusal
 from app.scheduling.chat_window import window_for
 from app.urls import safe_next
@@ -47,14 +53,11 @@ def _upload_target():
         abort(400)
     if kind == FileKind.CHAT_ATTACHMENT:
         # Chat files belong to an appointment's chat: only its participants send them.
-        appointment = get_chat_appointment_or_404(request.args.get("appointment", ""), current_user)
+        appointment = _get_or_404(Appointment, request.args.get("appointment", ""), current_user, can_send_chat_file)
         return kind, appointment.patient, appointment
     wanted = request.args.get("patient")
-    if wanted:
-        patient = get_patient_or_404(wanted, current_user)
-    elif current_user.role == Role.PATIENT and current_user.patient_profile is not None:
-        patient = current_user.patient_profile
-    else:
+    patient = get_patient_or_404(wanted, current_user) if wanted else default_upload_patient(current_user)
+    if patient is None:
         abort(400)
     if not can_upload_file(current_user, patient, kind):
         abort(403)
@@ -93,7 +96,6 @@ def upload():
         current_app.logger.error("upload failed, storage unavailable: %s", exc)
         message = _l("File storage is unavailable right now; nothing was saved. Please try again later.")
         return _refuse(UploadRefused("storage_unavailable", message, 503))
-    record_access("upload_file", stored, patient)
     if _wants_json():
         body = {
             "id": str(stored.public_id),
@@ -111,8 +113,7 @@ def upload():
 @login_required
 def download(file_id):
     """Check the right to the file, audit staff access, then redirect to a short-lived link."""
-    stored = get_file_or_404(file_id, current_user)
-    record_access("download_file", stored, stored.patient)
+    stored = get_file_or_404(file_id, current_user, audit="download_file")
     try:
         url = download_url(stored, as_attachment=request.args.get("download") == "1")
     except StorageUnavailable:

@@ -5,6 +5,7 @@ import uuid
 import sqlalchemy as sa
 from flask_babel import lazy_gettext as _l
 
+from app import audit
 from app.extensions import db
 from app.models import Guardianship, PatientProfile, User
 from app.patients.search import find_patient_account
@@ -39,6 +40,7 @@ def record_guardian(patient: PatientProfile, email: str, legal_basis: str, recor
     link.recorded_by = recorded_by
     link.active = True
     db.session.commit()
+    audit.record("record_guardianship", link, patient, recorded_by)
     return link
 
 
@@ -51,10 +53,11 @@ def find_guardianship(patient: PatientProfile, guardian_id: uuid.UUID) -> Guardi
     )
 
 
-def end_guardianship(link: Guardianship) -> bool:
+def end_guardianship(link: Guardianship, ended_by: User) -> bool:
     """End a guardianship so the guardian can no longer act for the patient; False when it had already ended."""
     if not link.active:
         return False
     link.active = False
     db.session.commit()
+    audit.record("end_guardianship", link, link.patient, ended_by)
     return True

@@ -8,6 +8,7 @@ import sqlalchemy as sa
 from flask import current_app
 from flask_babel import lazy_gettext as _l
 
+from app import audit
 from app.clock import utcnow
 from app.extensions import db
 from app.models import (
@@ -70,8 +71,10 @@ def book(
     created_by: User,
     intake: IntakeAnswers | None = None,
     now: datetime | None = None,
+    audit_action: str = "book_appointment",
 ) -> Appointment:
-    """Book a free slot; refuses anything outside the doctor's working time and never stores two overlapping."""
+    """Book a free slot; refuses anything outside the doctor's working time and never stores two overlapping. A
+    booking made by staff is audited under `audit_action` once it is stored."""
     now = now or utcnow()
     if doctor.role != Role.DOCTOR or not doctor.active or not offers(doctor, service):
         raise BookingError("service_not_offered", _l("This specialist does not provide this service."))
@@ -116,6 +119,7 @@ def book(
     except BookingError:
         db.session.rollback()
         raise
+    audit.record(audit_action, appointment, patient, created_by)
     return appointment
 
 
@@ -173,6 +177,7 @@ def cancel(appointment: Appointment, by: User, reason: str, now: datetime | None
     _stage_cancel(appointment, by, reason, now or utcnow())
     db.session.commit()
     db.session.refresh(appointment)
+    audit.record("cancel_appointment", appointment, appointment.patient, by)
 
 
 def reschedule(appointment: Appointment, new_starts_at: datetime, by: User, now: datetime | None = None) -> Appointment:
@@ -192,7 +197,16 @@ def reschedule(appointment: Appointment, new_starts_at: datetime, by: User, now:
     # active appointments; any refusal rolls the whole transaction back and the original stays as it was.
     _stage_cancel(appointment, by, "rescheduled", utcnow())
     try:
-        return book(appointment.patient, appointment.doctor, appointment.service, new_starts_at, by, answers, now)
+        return book(
+            appointment.patient,
+            appointment.doctor,
+            appointment.service,
+            new_starts_at,
+            by,
+            answers,
+            now,
+            audit_action="reschedule_appointment",
+        )
     except BookingError:
         # book() rolls back only the refusals it detects after inserting; the earlier ones leave our change pending.
         db.session.rollback()

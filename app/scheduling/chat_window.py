@@ -6,9 +6,10 @@ from datetime import datetime, timedelta
 from flask import current_app
 from flask_babel import lazy_gettext as _l
 
+from app import audit
 from app.clock import iso, utcnow
 from app.extensions import db
-from app.models import Appointment, AppointmentStatus
+from app.models import Appointment, AppointmentStatus, User
 from app.refusals import CONFLICT, Refusal
 
 
@@ -52,8 +53,11 @@ def window_for(appointment: Appointment) -> ChatWindow:
     return ChatWindow(opens_at, closes_at, appointment.status == AppointmentStatus.CANCELLED)
 
 
-def extend_window(appointment: Appointment, minutes: int, now: datetime | None = None) -> ChatWindow:
-    """Move the closing time `minutes` past the later of now and the current closing time; commit and return it."""
+def extend_window(
+    appointment: Appointment, minutes: int, now: datetime | None = None, by: User | None = None
+) -> ChatWindow:
+    """Move the closing time `minutes` past the later of now and the current closing time; commit, audit the
+    extension by staff member `by`, and return the new window."""
     now = now or utcnow()
     if isinstance(minutes, bool) or not isinstance(minutes, int) or minutes <= 0:
         raise ExtensionRefused("bad_request", _l("Choose how long to extend the chat."))
@@ -66,4 +70,5 @@ def extend_window(appointment: Appointment, minutes: int, now: datetime | None =
     # Extending a chat that has not opened yet would not make it open sooner; only its end moves.
     appointment.chat_closes_at = max(current.closes_at, now) + timedelta(minutes=minutes)
     db.session.commit()
+    audit.record("extend_chat", appointment, appointment.patient, by)
     return window_for(appointment)

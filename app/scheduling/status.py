@@ -14,9 +14,10 @@ from flask_babel import format_time
 from flask_babel import lazy_gettext as _l
 from flask_babel.speaklater import LazyString
 
+from app import audit
 from app.clock import utcnow
 from app.extensions import db
-from app.models import Appointment, AppointmentStatus, Role
+from app.models import Appointment, AppointmentStatus, Role, User
 from app.refusals import CONFLICT, Refusal
 
 # Booked or confirmed: the appointment is still waiting for the patient and the doctor.
@@ -155,8 +156,18 @@ def stage_action(appointment: Appointment, action: str, role: Role, now: datetim
         raise StatusChangeRefused("changed", _l("The appointment was changed meanwhile; please look again."))
 
 
-def apply_action(appointment: Appointment, action: str, role: Role, now: datetime | None = None) -> None:
-    """Take a status action under the rules (see stage_action), then commit and reload the appointment."""
+def apply_action(
+    appointment: Appointment,
+    action: str,
+    role: Role,
+    now: datetime | None = None,
+    by: User | None = None,
+    audit_action: str | None = None,
+) -> None:
+    """Take a status action under the rules (see stage_action), then commit and reload the appointment; a change
+    made by staff member `by` is audited under `audit_action` once it is stored."""
     stage_action(appointment, action, role, now or utcnow())
     db.session.commit()
     db.session.refresh(appointment)
+    if audit_action is not None:
+        audit.record(audit_action, appointment, appointment.patient, by)

@@ -6,6 +6,7 @@ from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy.orm import joinedload
 
+from app import audit
 from app.extensions import db
 from app.i18n import current_language
 from app.models import STAFF_ROLES, AuditEvent, Role, SpecialistProfile, Specialty, User, normalise_email
@@ -63,17 +64,8 @@ def _create_staff(form: StaffForm, email: str, specialties: list[Specialty]) -> 
             specialties=[s for s in specialties if s.id in chosen],
         )
     db.session.add(user)
-    db.session.flush()  # assigns the public id the audit entry names
-    db.session.add(
-        AuditEvent(
-            actor_id=current_user.id,
-            action="create_staff",
-            object_type="User",
-            object_id=str(user.public_id),
-            ip=request.remote_addr,
-        )
-    )
     db.session.commit()
+    audit.record("create_staff", user, None, current_user)
     return user
 
 

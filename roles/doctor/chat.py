@@ -2,16 +2,15 @@
 
 from datetime import datetime, time, timedelta
 
-from flask import flash, redirect, render_template, url_for
+from flask import abort, flash, redirect, render_template, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 
-from app.audit import record_access
 from app.clock import utcnow, zone_or_default
 from app.extensions import db
 from app.files.queries import patient_files
 from app.models import Appointment, AppointmentStatus, ChatThread
-from app.permissions import can_view_file, get_chat_appointment_or_404
+from app.permissions import can_extend_chat, get_chat_appointment_or_404, joinable_chats, visible_files
 from app.scheduling.chat_window import ExtensionRefused, extend_window, window_for
 from app.scheduling.queries import patient_history_with
 from app.ui.filters import localtime
@@ -32,7 +31,7 @@ def chats():
     """Appointments whose chat is open, about to open or recently closed; each opens the pair's shared history."""
     now = utcnow()
     appointments = chat_appointments(
-        (Appointment.doctor_id == current_user.id)
+        joinable_chats(current_user)
         & (Appointment.status != AppointmentStatus.CANCELLED)
         & (Appointment.starts_at >= now - timedelta(days=LIST_DAYS_BACK))
         & (Appointment.starts_at <= now + timedelta(days=LIST_DAYS_AHEAD))
@@ -46,11 +45,9 @@ def chats():
 @bp.get("/appointments/<appointment_id>/chat")
 def chat(appointment_id):
     """The chat of one of the doctor's appointments, with the questionnaire, earlier visits and files beside it."""
-    appointment = get_chat_appointment_or_404(appointment_id, current_user)
+    appointment = get_chat_appointment_or_404(appointment_id, current_user, audit="view_chat")
     history = db.session.scalars(patient_history_with(current_user.id, appointment.patient_id, appointment.id)).all()
-    files = [
-        f for f in db.session.scalars(patient_files(appointment.patient_id)).all() if can_view_file(current_user, f)
-    ]
+    files = db.session.scalars(patient_files(appointment.patient_id).where(visible_files(current_user))).all()
     return render_room(appointment, "doctor/chat.html", history=history, files=files, extend_form=ExtendChatForm())
 
 
@@ -58,6 +55,8 @@ def chat(appointment_id):
 def extend_chat(appointment_id):
     """Keep the chat open longer (+1 hour, +1 day, +1 week or until a date); everyone in it sees the new time."""
     appointment = get_chat_appointment_or_404(appointment_id, current_user)
+    if not can_extend_chat(current_user, appointment):
+        abort(404)
     form = ExtendChatForm()
     back = redirect(url_for("doctor.chat", appointment_id=appointment.public_id))
     if not form.validate_on_submit():
@@ -76,11 +75,10 @@ def extend_chat(appointment_id):
             flash(_("The chat is already open until after that date."), "warning")
             return back
     try:
-        window = extend_window(appointment, minutes, now)
+        window = extend_window(appointment, minutes, now, by=current_user)
     except ExtensionRefused as refusal:
         flash_refusal(refusal)
         return back
-    record_access("extend_chat", appointment, appointment.patient)
     announce_window(appointment, window)
     flash(_("The chat is now open until %(when)s.", when=localtime(window.closes_at)), "success")
     return back

@@ -7,13 +7,12 @@ from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy.orm import selectinload
 
-from app.audit import record_access
 from app.clock import day_bounds_utc, local_today, utcnow, zone_or_default
 from app.extensions import db
 from app.files.queries import patient_files
 from app.models import Appointment, Role
 from app.patients.doctor_list import doctor_patients, doctor_services
-from app.permissions import can_view_file, get_appointment_or_404
+from app.permissions import can_change_status, get_appointment_or_404, visible_files
 from app.scheduling.queries import appointments_between, doctor_day, patient_history_with
 from app.scheduling.status import StatusChangeRefused, apply_action, available_actions
 from roles.doctor import bp
@@ -127,14 +126,13 @@ def patient_search():
 @bp.get("/appointments/<appointment_id>")
 def appointment(appointment_id):
     """An appointment with the patient's details; opening it is audited."""
-    appt = get_appointment_or_404(appointment_id, current_user)
-    record_access("view_appointment", appt, appt.patient)
+    appt = get_appointment_or_404(appointment_id, current_user, audit="view_appointment")
     history = []
     actions = []
-    if appt.doctor_id == current_user.id:
+    if can_change_status(current_user, appt):
         history = db.session.scalars(patient_history_with(current_user.id, appt.patient_id, appt.id)).all()
         actions = available_actions(appt, Role.DOCTOR, utcnow())
-    files = [f for f in db.session.scalars(patient_files(appt.patient_id)).all() if can_view_file(current_user, f)]
+    files = db.session.scalars(patient_files(appt.patient_id).where(visible_files(current_user))).all()
     return render_template(
         "doctor/appointment.html",
         appointment=appt,
@@ -150,7 +148,7 @@ def appointment(appointment_id):
 def appointment_status(appointment_id):
     """Start, complete or mark a no-show on one's own appointment; the change is audited."""
     appt = get_appointment_or_404(appointment_id, current_user)
-    if appt.doctor_id != current_user.id:
+    if not can_change_status(current_user, appt):
         # Colleagues may read a shared patient's appointment but never run it.
         abort(403)
     form = StatusForm()
@@ -158,11 +156,12 @@ def appointment_status(appointment_id):
         flash(_("That action is not available."), "danger")
     else:
         try:
-            apply_action(appt, form.action.data, Role.DOCTOR, utcnow())
+            apply_action(
+                appt, form.action.data, Role.DOCTOR, utcnow(), by=current_user, audit_action="appointment_status"
+            )
         except StatusChangeRefused as refused:
             flash_refusal(refused)
         else:
-            record_access("appointment_status", appt, appt.patient)
             flash(_("The appointment is now %(status)s.", status=_status_text(appt)), "success")
     return redirect(url_for("doctor.appointment", appointment_id=appt.public_id))
 

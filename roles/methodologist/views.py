@@ -2,10 +2,12 @@
 
 import sqlalchemy as sa
 from flask import render_template
+from flask_login import current_user
 from sqlalchemy.orm import joinedload
 
 from app.extensions import db
-from app.models import FileKind, Role, StoredFile, User
+from app.models import StoredFile
+from app.permissions import visible_files
 from roles.methodologist import bp
 
 QUEUE_SIZE = 100
@@ -14,13 +16,10 @@ QUEUE_SIZE = 100
 @bp.get("/")
 def dashboard():
     """The queue of files patients sent, as lab results or in chat, newest first (sorting arrives with its issue)."""
-    # Files patients (or guardians) send in chat are often results too; what doctors send in chat is not.
-    from_patients_in_chat = (StoredFile.kind == FileKind.CHAT_ATTACHMENT) & StoredFile.uploaded_by_id.in_(
-        sa.select(User.id).where(User.role == Role.PATIENT)
-    )
+    # The same condition decides who may open each file, so the queue lists exactly what its links open.
     files = db.session.scalars(
         sa.select(StoredFile)
-        .where((StoredFile.kind == FileKind.LAB_RESULT) | from_patients_in_chat, StoredFile.deleted_at.is_(None))
+        .where(visible_files(current_user))
         .options(joinedload(StoredFile.patient))
         .order_by(StoredFile.created_at.desc())
         .limit(QUEUE_SIZE)

@@ -6,8 +6,8 @@ from flask import render_template
 from flask_login import current_user
 
 from app.clock import utcnow
-from app.models import Appointment, ChatThread
-from app.permissions import get_chat_appointment_or_404, represented_patients
+from app.models import ChatThread
+from app.permissions import get_chat_appointment_or_404, joinable_chats, represented_patients
 from app.scheduling.chat_window import window_for
 from chat import service
 from chat.pages import chat_appointments, latest_message_ids, relevance, render_room, threads_by_pair
@@ -24,7 +24,7 @@ def chats():
     patient_ids = [patient.id for patient in represented_patients(current_user)]
     threads = threads_by_pair(ChatThread.patient_id.in_(patient_ids))
     conversations: dict[tuple[int, int], dict] = {}
-    for appointment in chat_appointments(Appointment.patient_id.in_(patient_ids)):
+    for appointment in chat_appointments(joinable_chats(current_user)):
         pair = (appointment.patient_id, appointment.doctor_id)
         conversation = conversations.setdefault(
             pair,
@@ -50,5 +50,5 @@ def _conversation_order(conversation: dict, now: datetime) -> tuple:
 @bp.get("/appointments/<appointment_id>/chat")
 def chat(appointment_id):
     """The chat of one appointment with its doctor; history is shared with the pair's other appointments."""
-    appointment = get_chat_appointment_or_404(appointment_id, current_user)
+    appointment = get_chat_appointment_or_404(appointment_id, current_user, audit="view_chat")
     return render_room(appointment, "patient/chat.html")

@@ -8,12 +8,11 @@ from flask import abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 
-from app.audit import record_access
 from app.clock import day_bounds_utc, local_today, utcnow
 from app.extensions import db
 from app.models import Appointment, Role
 from app.patients.search import search_patients
-from app.permissions import get_appointment_or_404
+from app.permissions import can_change_status, get_appointment_or_404
 from app.scheduling.queries import appointments_between
 from app.scheduling.status import StatusChangeRefused, apply_action, available_actions
 from roles.forms import flash_refusal
@@ -87,13 +86,14 @@ def _change_status(appointment_id, action: str, audit: str, done: str):
     """Take a status action from a list button under the rules both cabinets share; refusals show on the board
     with 409, and only a change that happened is audited."""
     appointment = get_appointment_or_404(appointment_id, current_user)
+    if not can_change_status(current_user, appointment):
+        abort(404)
     if not ActionForm().validate_on_submit():
         abort(400)
     try:
-        apply_action(appointment, action, Role.RECEPTION)
+        apply_action(appointment, action, Role.RECEPTION, by=current_user, audit_action=audit)
     except StatusChangeRefused as refused:
         return board_page(local_day(appointment), status=flash_refusal(refused))
-    record_access(audit, appointment, appointment.patient)
     flash(done, "success")
     return back_to_board(appointment)
 

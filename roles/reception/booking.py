@@ -5,7 +5,6 @@ from flask_babel import gettext as _
 from flask_login import current_user
 from werkzeug.datastructures import MultiDict
 
-from app.audit import record_access
 from app.clock import utcnow
 from app.permissions import get_appointment_or_404, get_patient_or_404
 from app.scheduling.booking import BookingError, book, cancel, cancel_refusal, offers, reschedule
@@ -66,13 +65,12 @@ def book_for_patient(patient_id):
             status = 422
         else:
             try:
-                appointment = book(record, doctor, service, starts_at, current_user)
+                book(record, doctor, service, starts_at, current_user)
             except BookingError as refused:
                 status = refuse(form, refused)
                 # Listed again (the refused slot may be gone) from the day reception was looking at.
                 slots = free_slots(doctor, service, utcnow(), limit=SLOTS_SHOWN, first_day=search.day.data)
             else:
-                record_access("book_appointment", appointment, record)
                 flash(_("The appointment has been booked."), "success")
                 return redirect(url_for("reception.patient", patient_id=record.public_id))
     else:
@@ -109,11 +107,10 @@ def reschedule_appointment(appointment_id):
         else:
             patient = appointment.patient
             try:
-                moved = reschedule(appointment, starts_at, current_user)
+                reschedule(appointment, starts_at, current_user)
             except BookingError as refused:
                 status = refuse(form, refused)
             else:
-                record_access("reschedule_appointment", moved, patient)
                 flash(_("The appointment has been moved."), "success")
                 return redirect(url_for("reception.patient", patient_id=patient.public_id))
     elif request.method == "POST":
@@ -152,7 +149,6 @@ def cancel_appointment(appointment_id):
         except BookingError as refused:
             status = refuse(form, refused)
         else:
-            record_access("cancel_appointment", appointment, appointment.patient)
             flash(_("The appointment has been cancelled."), "success")
             return back_to_board(appointment)
     elif form.errors:

@@ -5,7 +5,7 @@ from flask import abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 
-from app.audit import record_access
+from app import audit
 from app.clock import utcnow
 from app.extensions import db
 from app.models import Guardianship, PatientProfile, Sex
@@ -48,8 +48,7 @@ def _card(record: PatientProfile, guardian_form: GuardianshipForm | None = None,
 @bp.get("/patients/<patient_id>")
 def patient(patient_id):
     """A patient's registry card with appointments and guardians; opening it is audited."""
-    record = get_patient_or_404(patient_id, current_user)
-    record_access("view_patient", record, record)
+    record = get_patient_or_404(patient_id, current_user, audit="view_patient")
     return _card(record)
 
 
@@ -73,7 +72,7 @@ def register_patient():
         _fill_patient(record, form)
         db.session.add(record)
         db.session.commit()
-        record_access("register_patient", record, record)
+        audit.record("register_patient", record, record, current_user)
         flash(_("The patient has been registered."), "success")
         return redirect(url_for("reception.patient", patient_id=record.public_id))
     return render_template("reception/patient_form.html", form=form, patient=None), form_status(form)
@@ -89,7 +88,7 @@ def edit_patient(patient_id):
     if form.validate_on_submit():
         _fill_patient(record, form)
         db.session.commit()
-        record_access("edit_patient", record, record)
+        audit.record("edit_patient", record, record, current_user)
         flash(_("The patient's record has been saved."), "success")
         return redirect(url_for("reception.patient", patient_id=record.public_id))
     return render_template("reception/patient_form.html", form=form, patient=record), form_status(form)
@@ -103,10 +102,9 @@ def add_guardian(patient_id):
     if not form.validate_on_submit():
         return _card(record, form, status=422)
     try:
-        link = record_guardian(record, form.email.data, form.legal_basis.data, current_user)
+        record_guardian(record, form.email.data, form.legal_basis.data, current_user)
     except GuardianshipRefused as refused:
         return _card(record, form, status=refuse(form, refused))
-    record_access("record_guardianship", link, record)
     flash(_("The guardian has been recorded."), "success")
     return redirect(url_for("reception.patient", patient_id=record.public_id))
 
@@ -120,7 +118,6 @@ def end_guardian(patient_id, guardian_id):
         abort(404)
     if not ActionForm().validate_on_submit():
         abort(400)
-    if end_guardianship(link):
-        record_access("end_guardianship", link, record)
+    if end_guardianship(link, current_user):
         flash(_("The guardianship has been ended."), "success")
     return redirect(url_for("reception.patient", patient_id=record.public_id))

@@ -5,7 +5,6 @@ from flask import abort, render_template
 from flask_login import current_user
 from sqlalchemy.orm import joinedload
 
-from app.audit import record_access
 from app.extensions import db
 from app.models import Role, SpecialistProfile, User
 from app.permissions import parse_uuid
@@ -22,13 +21,8 @@ def _editor(doctor_id: str) -> ScheduleEditor:
     )
     if doctor is None:
         abort(404)
-    return ScheduleEditor("reception", doctor, {"doctor_id": doctor_id})
-
-
-def _audited(editor: ScheduleEditor) -> ScheduleEditor:
-    """Record that reception changed this doctor's schedule."""
-    record_access("edit_schedule", editor.doctor, None)
-    return editor
+    # Reception changes other people's schedules: each saved change is audited (a refused one is not).
+    return ScheduleEditor("reception", doctor, {"doctor_id": doctor_id}, audit_action="edit_schedule")
 
 
 @bp.get("/doctors")
@@ -51,22 +45,22 @@ def schedule(doctor_id):
 @bp.post("/doctors/<doctor_id>/schedule/stretches")
 def add_schedule_stretch(doctor_id):
     """Add a working stretch to a doctor's weekly template."""
-    return _audited(_editor(doctor_id)).add_stretch()
+    return _editor(doctor_id).add_stretch()
 
 
 @bp.post("/doctors/<doctor_id>/schedule/stretches/<stretch_id>/delete")
 def delete_schedule_stretch(doctor_id, stretch_id):
     """Remove a working stretch of a doctor's template."""
-    return _audited(_editor(doctor_id)).delete_stretch(stretch_id)
+    return _editor(doctor_id).delete_stretch(stretch_id)
 
 
 @bp.post("/doctors/<doctor_id>/schedule/exceptions")
 def add_schedule_exception(doctor_id):
     """Add a day off, vacation or extra hours to a doctor's schedule."""
-    return _audited(_editor(doctor_id)).add_exception(current_user)
+    return _editor(doctor_id).add_exception(current_user)
 
 
 @bp.post("/doctors/<doctor_id>/schedule/exceptions/<exception_id>/delete")
 def delete_schedule_exception(doctor_id, exception_id):
     """Remove an exception of a doctor's schedule."""
-    return _audited(_editor(doctor_id)).delete_exception(exception_id)
+    return _editor(doctor_id).delete_exception(exception_id)

@@ -1,0 +1,73 @@
+"""Named permission predicates, one module per resource, used alike by pages, JSON, sockets and file links.
+
+Each list has a set-based twin (a SQL condition: visible_patients, visible_appointments, joinable_chats,
+visible_files) that both the list's query and the single-object predicate use, so the two cannot disagree.
+"""
+
+from app.permissions.appointment import (
+    can_change_status,
+    can_view_appointment,
+    get_appointment_or_404,
+    sees_colleagues_work,
+    visible_appointments,
+)
+from app.permissions.chat import (
+    can_extend_chat,
+    can_join_chat,
+    can_send_chat_file,
+    get_chat_appointment_or_404,
+    has_chats,
+    joinable_chats,
+)
+from app.permissions.feed import can_rotate_feed
+from app.permissions.file import (
+    can_upload_file,
+    can_view_file,
+    get_file_or_404,
+    methodologist_files,
+    visible_files,
+)
+from app.permissions.lookup import _get_or_404, admits, parse_uuid
+from app.permissions.patient import (
+    acts_for,
+    can_view_patient,
+    default_upload_patient,
+    get_patient_or_404,
+    represented_ids,
+    represented_patients,
+    treated_ids,
+    treats,
+    visible_patients,
+)
+
+__all__ = [
+    "_get_or_404",
+    "acts_for",
+    "admits",
+    "can_change_status",
+    "can_extend_chat",
+    "can_join_chat",
+    "can_rotate_feed",
+    "can_send_chat_file",
+    "can_upload_file",
+    "can_view_appointment",
+    "can_view_file",
+    "can_view_patient",
+    "default_upload_patient",
+    "get_appointment_or_404",
+    "get_chat_appointment_or_404",
+    "get_file_or_404",
+    "get_patient_or_404",
+    "has_chats",
+    "joinable_chats",
+    "methodologist_files",
+    "parse_uuid",
+    "represented_ids",
+    "represented_patients",
+    "sees_colleagues_work",
+    "treated_ids",
+    "treats",
+    "visible_appointments",
+    "visible_files",
+    "visible_patients",
+]

@@ -1,0 +1,61 @@
+"""Files: can_view_file against visible_files, and the methodologist's queue against the download links."""
+
+import pytest
+
+from app.models import FileKind, Role, StoredFile
+from app.permissions import can_view_file, visible_files
+from tests import factories
+from tests.permissions.agreement import USERS, decisions
+from tests.permissions.helpers import stored_file
+
+OF_P = {"lab", "patients_chat_file", "doctors_chat_file", "colleagues_document", "restricted_chat_file"}
+EVERY_FILE = OF_P | {"child_lab", "ex_child_lab", "strangers_lab", "avatar"}
+SEES = {
+    "patient": OF_P | {"avatar"},
+    "guardian": {"child_lab", "avatar"},
+    "ex_guardian": {"avatar"},
+    "own_doctor": OF_P | {"child_lab", "ex_child_lab", "avatar"},
+    "colleague": OF_P | {"avatar"},
+    # Restricted specialists see only what belongs to their own appointments.
+    "restricted_doctor": {"restricted_chat_file", "avatar"},
+    "other_doctor": {"strangers_lab", "avatar"},
+    "reception": {"avatar"},
+    # The queue's files: lab results and what patients sent in chat, not doctors' chat files nor documents.
+    "methodologist": {"lab", "patients_chat_file", "child_lab", "ex_child_lab", "strangers_lab", "avatar"},
+    "admin": {"avatar"},
+}
+
+
+@pytest.mark.parametrize("who", USERS)
+def test_can_view_file_agrees_with_visible_files(clinic, who):
+    """For each kind of user, the download link's predicate and the twin admit the same files; never deleted ones."""
+    user = clinic.users[who]
+    by_predicate, by_twin = decisions(StoredFile, clinic.files, user, can_view_file, visible_files)
+    assert by_predicate == by_twin == SEES[who]
+
+
+def test_reception_opens_every_file_only_where_the_clinic_allows(app, clinic):
+    """With RECEPTION_CAN_DOWNLOAD_FILES the predicate and the twin both open every file but deleted ones."""
+    app.config["RECEPTION_CAN_DOWNLOAD_FILES"] = True
+    by_predicate, by_twin = decisions(StoredFile, clinic.files, clinic.users["reception"], can_view_file, visible_files)
+    assert by_predicate == by_twin == EVERY_FILE
+
+
+def test_the_methodologist_opens_what_the_queue_lists_and_nothing_else(client, login_as, db):
+    """A lab result and a patient's chat file are listed and open; a doctor's chat attachment is neither: its link
+    answers 404 as if it did not exist."""
+    patient = factories.patient()
+    doctor = factories.doctor()
+    appointment = factories.appointment(patient, doctor)
+    lab = stored_file(FileKind.LAB_RESULT, patient, patient.user)
+    from_patient = stored_file(FileKind.CHAT_ATTACHMENT, patient, patient.user, appointment)
+    from_doctor = stored_file(FileKind.CHAT_ATTACHMENT, patient, doctor, appointment)
+    from_doctor.original_name = "doctors-note.pdf"
+    db.session.commit()
+    login_as(Role.METHODOLOGIST)
+    queue = client.get("/methodologist/").get_data(as_text=True)
+    assert f"/files/{lab.public_id}" in queue and f"/files/{from_patient.public_id}" in queue
+    assert f"/files/{from_doctor.public_id}" not in queue and "doctors-note.pdf" not in queue
+    assert client.get(f"/files/{lab.public_id}").status_code == 302
+    assert client.get(f"/files/{from_patient.public_id}").status_code == 302
+    assert client.get(f"/files/{from_doctor.public_id}").status_code == 404
