@@ -77,12 +77,7 @@ def postgres_template(postgres_server):
     return "clinic_template"
 
 
-_counter = itertools.count()
-
-
 # --- Which engine a database test runs on. ---
-
-ENGINES = {"both_engines": ["sqlite", "postgresql"], "sqlite_only": ["sqlite"]}
 
 
 def pytest_generate_tests(metafunc):
@@ -97,10 +92,12 @@ def pytest_generate_tests(metafunc):
         names = marker.args[0]
         if "database_url" in (names.replace(" ", "").split(",") if isinstance(names, str) else names):
             return
-    engines = ["postgresql"]
-    for name, listed in ENGINES.items():
-        if metafunc.definition.get_closest_marker(name):
-            engines = listed
+    if metafunc.definition.get_closest_marker("sqlite_only"):
+        engines = ["sqlite"]
+    elif metafunc.definition.get_closest_marker("both_engines"):
+        engines = ["sqlite", "postgresql"]
+    else:
+        engines = ["postgresql"]
     metafunc.parametrize("database_url", engines, indirect=True)
 
 
@@ -113,6 +110,9 @@ def database_url(request, tmp_path):
         yield f"sqlite:///{path}"
         return
     yield request.getfixturevalue("postgres_database")
+
+
+_counter = itertools.count()
 
 
 @pytest.fixture
