@@ -6,16 +6,21 @@ FLASK := $(BIN)/flask --app wsgi
 HOST ?= 127.0.0.1
 PORT ?= 5000
 
-.PHONY: run test lint format assets translations messages clean
+.PHONY: run test lint format assets translations messages clean system-packages-run system-packages-test
 
-run: $(VENV)/.stamp-runtime assets translations
+# The Debian packages come first (make builds prerequisites left to right): the venv and the assets need them.
+# As root they are installed when missing; as another user the script prints the apt-get line and stops.
+system-packages-run system-packages-test: system-packages-%:
+	scripts/install-system-packages $*
+
+run: system-packages-run $(VENV)/.stamp-runtime assets translations
 	$(FLASK) db upgrade
 	$(FLASK) storage init
 	$(FLASK) seed-demo
 	@echo "Serving on http://$(HOST):$(PORT)  (Ctrl+C to stop)"
 	$(FLASK) run --host $(HOST) --port $(PORT)
 
-test: $(VENV)/.stamp-dev assets translations
+test: system-packages-test $(VENV)/.stamp-dev assets translations
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 	$(BIN)/pytest

@@ -2,12 +2,13 @@
 
 import os
 import tempfile
-from collections.abc import Iterator
+import time
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import BinaryIO
 
 from flask import current_app, has_request_context, url_for
-from itsdangerous import URLSafeTimedSerializer
+from itsdangerous import TimestampSigner, URLSafeTimedSerializer
 
 from storage.base import HashingReader, ObjectInfo, ObjectNotFound, ObjectStore, PutResult, StorageUnavailable
 
@@ -15,9 +16,23 @@ CHUNK = 256 * 1024
 LINK_SALT = "storage.local.download"
 
 
-def link_serializer() -> URLSafeTimedSerializer:
-    """Signs download links with the app's secret key."""
-    return URLSafeTimedSerializer(current_app.config["SECRET_KEY"], salt=LINK_SALT)
+class ClockSigner(TimestampSigner):
+    """A timestamp signer that reads the time from the clock it is given."""
+
+    def __init__(self, *args, clock: Callable[[], float], **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self.clock = clock
+
+    def get_timestamp(self) -> int:
+        """The clock's time, in whole seconds as itsdangerous stamps it."""
+        return int(self.clock())
+
+
+def link_serializer(clock: Callable[[], float] = time.time) -> URLSafeTimedSerializer:
+    """Signs download links with the app's secret key, stamped with the clock's time of issue."""
+    return URLSafeTimedSerializer(
+        current_app.config["SECRET_KEY"], salt=LINK_SALT, signer=ClockSigner, signer_kwargs={"clock": clock}
+    )
 
 
 class LocalStore(ObjectStore):
@@ -25,8 +40,10 @@ class LocalStore(ObjectStore):
 
     name = "local"
 
-    def __init__(self, root: str) -> None:
+    def __init__(self, root: str, clock: Callable[[], float] = time.time) -> None:
         self.root = Path(root)
+        # When links are issued; tests set an earlier one to get an expired link without waiting for it to expire.
+        self.clock = clock
 
     def _path(self, key: str) -> Path:
         """The file of a key; refuses keys that would leave the root."""
@@ -80,7 +97,9 @@ class LocalStore(ObjectStore):
 
     def url(self, key: str, filename: str, content_type: str, inline: bool, expires: int) -> str:
         """A link to the app's own download route, signed and stamped with the time it was issued."""
-        token = link_serializer().dumps({"k": key, "f": filename, "t": content_type, "i": inline, "e": expires})
+        token = link_serializer(self.clock).dumps(
+            {"k": key, "f": filename, "t": content_type, "i": inline, "e": expires}
+        )
         if has_request_context():
             return url_for("files.local_download", token=token)
         # Outside a request (CLI, background jobs) build the path from the URL map directly.

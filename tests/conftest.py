@@ -1,4 +1,5 @@
-"""Shared fixtures: the app on SQLite and on a throwaway PostgreSQL, clients, sign-in and real services."""
+"""Shared fixtures: the app on a throwaway PostgreSQL (and on SQLite where the engine matters), clients, sign-in
+and real services."""
 
 import itertools
 import os
@@ -76,18 +77,42 @@ def postgres_template(postgres_server):
     return "clinic_template"
 
 
-_counter = itertools.count()
+# --- Which engine a database test runs on. ---
 
 
-@pytest.fixture(params=["sqlite", "postgresql"])
+def pytest_generate_tests(metafunc):
+    """Give every database test its engine(s): PostgreSQL, both under `both_engines`, SQLite under `sqlite_only`.
+
+    The engine is always a visible parameter, so `-k "not postgresql"` still selects the quick SQLite part.
+    A test that parametrises `database_url` itself keeps its own choice.
+    """
+    if "database_url" not in metafunc.fixturenames:
+        return
+    for marker in metafunc.definition.iter_markers("parametrize"):
+        names = marker.args[0]
+        if "database_url" in (names.replace(" ", "").split(",") if isinstance(names, str) else names):
+            return
+    if metafunc.definition.get_closest_marker("sqlite_only"):
+        engines = ["sqlite"]
+    elif metafunc.definition.get_closest_marker("both_engines"):
+        engines = ["sqlite", "postgresql"]
+    else:
+        engines = ["postgresql"]
+    metafunc.parametrize("database_url", engines, indirect=True)
+
+
+@pytest.fixture
 def database_url(request, tmp_path):
-    """A fresh, migrated database for one test: every database test runs on both engines."""
-    if request.param == "sqlite":
+    """A fresh, migrated database for one test, on the engine its markers chose (PostgreSQL by default)."""
+    if getattr(request, "param", "postgresql") == "sqlite":
         path = tmp_path / "test.sqlite3"
         shutil.copyfile(request.getfixturevalue("sqlite_template"), path)
         yield f"sqlite:///{path}"
         return
     yield request.getfixturevalue("postgres_database")
+
+
+_counter = itertools.count()
 
 
 @pytest.fixture

@@ -44,6 +44,7 @@ def test_upgrade_from_empty_matches_models_and_downgrades(empty_database_url):
         db.engine.dispose()
 
 
+@pytest.mark.both_engines
 def test_constraints_protect_the_data(app, db):
     """The database itself refuses an appointment that ends before it starts and a duplicate e-mail."""
     from datetime import UTC, datetime, timedelta

@@ -10,6 +10,8 @@ from app.extensions import db as _db
 from app.models import AppointmentStatus, Role
 from tests import factories
 
+pytestmark = pytest.mark.both_engines  # engine-dependent: runs on SQLite and PostgreSQL
+
 
 @contextmanager
 def counting(engine):

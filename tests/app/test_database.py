@@ -1,7 +1,11 @@
 """Pages read outside a transaction on PostgreSQL; everything that writes keeps its transaction."""
 
+import pytest
+
 from app.extensions import csrf
 from app.extensions import db as _db
+
+pytestmark = pytest.mark.both_engines  # engine-dependent: runs on SQLite and PostgreSQL
 
 
 def _probe(app):

@@ -5,6 +5,7 @@ from contextlib import contextmanager
 from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
+import pytest
 import sqlalchemy as sa
 
 from app.models import AppointmentStatus, AuditEvent, ExceptionKind, Role, ScheduleException, WorkingInterval
@@ -136,6 +137,7 @@ def test_patient_list_shows_next_appointment_and_timezone_difference(client, log
     assert page.index("Dependantchild") < page.index("Eastern") < page.index("Kolkatan")
 
 
+@pytest.mark.both_engines
 def test_patient_list_runs_a_fixed_number_of_queries(client, login_as, db):
     """Ten patients cost the same number of queries as two."""
     doctor = login_as(Role.DOCTOR)
@@ -152,6 +154,7 @@ def test_patient_list_runs_a_fixed_number_of_queries(client, login_as, db):
     assert len(many) == len(few)
 
 
+@pytest.mark.both_engines
 def test_patient_search_and_filters(client, login_as):
     """Typing narrows the list by name; filters keep upcoming, past or one service's patients."""
     doctor = login_as(Role.DOCTOR)

@@ -2,6 +2,7 @@
 
 from datetime import UTC, date, datetime
 
+import pytest
 import sqlalchemy as sa
 
 from app.models import AuditEvent, Role
@@ -19,6 +20,7 @@ def test_today_board_lists_all_doctors(client, login_as):
         assert name in page
 
 
+@pytest.mark.both_engines
 def test_search_by_cyrillic_name_ignores_case(client, login_as):
     """Typing a name in lower case finds it, Cyrillic included (SQLite's lower() alone would not)."""
     login_as(Role.RECEPTION)
@@ -28,6 +30,7 @@ def test_search_by_cyrillic_name_ignores_case(client, login_as):
     assert "Смирнова Анна" in page and "Иванов" not in page
 
 
+@pytest.mark.both_engines
 def test_search_by_phone_digits_and_birth_date(client, login_as):
     """The first digits of a phone, typed with punctuation, and a date of birth find the patient."""
     login_as(Role.RECEPTION)
@@ -47,6 +50,7 @@ def test_short_query_asks_for_more(client, login_as):
     assert "Type at least two characters" in page and "Aaron" not in page
 
 
+@pytest.mark.both_engines
 def test_search_escapes_like_wildcards(client, login_as):
     """A percent sign is searched for literally, not as 'match everything'."""
     login_as(Role.RECEPTION)

@@ -62,6 +62,7 @@ def test_service_of_another_specialty_is_refused(app):
     assert refused.value.code == "service_not_offered"
 
 
+@pytest.mark.both_engines
 def test_a_slot_cannot_be_taken_twice_and_patients_cannot_overlap(app, db):
     """Once booked, the slot is gone; the same patient cannot be in two places at once."""
     doctor, service = factories.offering_doctor()
@@ -83,6 +84,7 @@ def twenty_connections(app_config):
     app_config["SQLALCHEMY_ENGINE_OPTIONS"] = {"pool_size": 20, "max_overflow": 5}
 
 
+@pytest.mark.both_engines
 def test_twenty_concurrent_attempts_book_exactly_once(twenty_connections, app, db):
     """Twenty patients press "book" on the same slot at once: one succeeds, nineteen hear it was just taken."""
     doctor, service = factories.offering_doctor()

@@ -64,6 +64,7 @@ def test_cancelling_records_who_when_and_why(app, db, role):
     assert appointment.status == AppointmentStatus.CANCELLED  # the caller's copy is reloaded
 
 
+@pytest.mark.both_engines
 @pytest.mark.parametrize("role", [Role.PATIENT, Role.RECEPTION])
 def test_a_stale_cancellation_after_the_doctor_started_is_refused(app, db, role):
     """The page was loaded while the appointment was booked, the doctor started meanwhile: the cancellation is
@@ -121,6 +122,7 @@ def _booked_with_free_slot():
     return book(patient, doctor, service, first.starts_at, patient.user), second.starts_at
 
 
+@pytest.mark.both_engines
 @pytest.mark.parametrize("role", [Role.PATIENT, Role.RECEPTION])
 def test_a_reschedule_whose_original_was_started_meanwhile_books_nothing(app, db, role):
     """The move was asked for on a page loaded before the doctor started: refused, no new appointment, the

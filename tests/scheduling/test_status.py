@@ -130,6 +130,7 @@ def _elsewhere(db, appointment: Appointment, **values) -> None:
         other.execute(sa.update(Appointment).where(Appointment.id == appointment.id).values(**values))
 
 
+@pytest.mark.both_engines
 @pytest.mark.parametrize(
     ("action", "role"),
     [("arrive", Role.RECEPTION), ("no_show", Role.RECEPTION), ("start", Role.DOCTOR), ("no_show", Role.DOCTOR)],
@@ -144,6 +145,7 @@ def test_a_stale_action_after_a_cancellation_is_refused(app, db, action, role):
     assert _stored(db, appointment) == (AppointmentStatus.CANCELLED, None)
 
 
+@pytest.mark.both_engines
 def test_a_stale_no_show_after_an_arrival_is_refused(app, db):
     """Reception at one desk records the arrival while another desk presses no-show on the old page."""
     appointment = _appointment(-5)

@@ -1,6 +1,8 @@
 """Storage fixtures: every storage test runs on the local backend and on a real Ceph RADOS Gateway."""
 
 import itertools
+import time
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
@@ -51,6 +53,26 @@ def store(app):
     backend = get_store()
     backend.ensure_ready()
     return backend
+
+
+@pytest.fixture
+def backdate_links(store, monkeypatch):
+    """`backdate_links(seconds)`: links issued afterwards in the test are stamped that long ago, so an expired link
+    needs no waiting. The local store takes the earlier clock; for S3 botocore signs with it, and the S3 server
+    still judges the expiry by its own clock."""
+
+    def backdate(seconds: int) -> None:
+        if store.name == "local":
+            monkeypatch.setattr(store, "clock", lambda: time.time() - seconds)
+            return
+
+        def signing_time(remove_tzinfo: bool = True) -> datetime:
+            moment = datetime.now(UTC) - timedelta(seconds=seconds)
+            return moment.replace(tzinfo=None) if remove_tzinfo else moment
+
+        monkeypatch.setattr("botocore.auth.get_current_datetime", signing_time)
+
+    return backdate
 
 
 def stored_keys(backend) -> set[str]:

@@ -221,6 +221,7 @@ def test_reception_where_the_clinic_allows(reception_allowed, client, login_as, 
     assert client.get(f"/files/{file_id}").status_code == 302
 
 
+@pytest.mark.both_engines
 def test_failed_commit_removes_the_stored_object(app, store, db):
     """When the row cannot be committed (the patient vanished meanwhile) the object is deleted again."""
     from app.files.services import store_upload
