@@ -1,9 +1,13 @@
 """Migration 0008 on a database holding messages: those written before kinds existed get theirs from the file."""
 
+import pytest
 import sqlalchemy as sa
 from flask_migrate import downgrade, upgrade
 
 from tests.chat.conftest import send, upload
+
+# Migrations differ per engine (batch mode on SQLite).
+pytestmark = pytest.mark.both_engines
 
 
 def test_existing_messages_become_file_or_text(connect, pair, db):
