@@ -66,3 +66,18 @@ def test_an_unknown_code_or_a_missing_parameter_is_refused_before_storing(pair, 
     with pytest.raises(KeyError):
         post_system_line(appointment, doctor, "document_signed")
     assert db.session.scalar(sa.select(sa.func.count(ChatMessage.id))) == 0
+
+
+def test_each_reader_sees_the_system_line_in_their_own_language(client, pair, db):
+    """The same stored line reads in Russian for a reader who chose Russian, and the code never shows."""
+    doctor, patient_user, appointment = pair
+    patient_user.locale = "ru"
+    db.session.commit()
+    post_system_line(appointment, doctor, "call_ended", minutes=7)
+    client.sign_in(patient_user.email)
+
+    page = client.get(f"/patient/appointments/{appointment.public_id}/chat").get_data(as_text=True)
+
+    line = page.split('class="chat-message chat-system')[1].split("</div>")[0]
+    assert "Видеозвонок завершён, длительность 7 мин." in line
+    assert "call_ended" not in line and "Video call" not in line
