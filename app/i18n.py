@@ -1,7 +1,7 @@
 """Interface language and timezone: selection, the header switcher and display helpers."""
 
-from flask import Blueprint, Flask, current_app, has_request_context, redirect, request, session
-from flask_babel import get_locale, get_translations
+from flask import Blueprint, current_app, has_request_context, redirect, request, session
+from flask_babel import get_locale
 from flask_login import current_user
 
 from app.extensions import db
@@ -33,33 +33,6 @@ def select_timezone() -> str:
 def current_language() -> str:
     """The two-letter code of the language this response is rendered in."""
     return str(get_locale() or current_app.config["BABEL_DEFAULT_LOCALE"])[:2]
-
-
-def install_template_gettext(app: Flask) -> None:
-    """Give templates gettext through a catalog per locale kept for the app's life, like Flask-Babel's own cache.
-
-    Flask-Babel's callables look up the domain, context and cache on every string (~11 µs); pages print dozens.
-    The locale is still read on every call, so force_locale blocks translate as before.
-    """
-    catalogs: dict = {}
-
-    def catalog():
-        """The current locale's translations."""
-        locale = get_locale()
-        if locale is None:
-            return get_translations()  # outside a request: Flask-Babel's null translations
-        found = catalogs.get(locale)
-        if found is None:
-            found = catalogs[locale] = get_translations()
-        return found
-
-    app.jinja_env.install_gettext_callables(
-        gettext=lambda s: catalog().ugettext(s),
-        ngettext=lambda s, p, n: catalog().ungettext(s, p, n),
-        newstyle=True,
-        pgettext=lambda c, s: catalog().upgettext(c, s),
-        npgettext=lambda c, s, p, n: catalog().unpgettext(c, s, p, n),
-    )
 
 
 @bp.post("/locale")
