@@ -55,3 +55,22 @@ def test_views_not_marked_reads_only_keep_their_transaction(app, client, db):
     for _ in range(2):
         assert client.get("/test/connection-mode/unmarked").get_json() == {"open": postgres}
         assert client.get("/test/connection-mode").get_json() == {"open": False}
+
+
+def test_the_busy_pages_read_in_autocommit_and_no_form_does(app):
+    """The busy GET pages are marked @reads_only; no view that answers POST is (its POST would run in a transaction
+    anyway, but the mark says the view only reads)."""
+    busy = {
+        "doctor.dashboard",
+        "doctor.week",
+        "doctor.patients",
+        "doctor.patient_search",
+        "patient.dashboard",
+        "reception.dashboard",
+        "reception.patient_search",
+        "public.specialist",
+    }
+    marked = {endpoint for endpoint, view in app.view_functions.items() if getattr(view, "reads_only", False)}
+    assert marked == busy
+    writers = {rule.endpoint for rule in app.url_map.iter_rules() if "POST" in (rule.methods or ())}
+    assert not marked & writers
