@@ -194,14 +194,8 @@ def doctor_patients(
 
 
 def _listed(row) -> ListedPatient:
-    """The patient of a row of _doctor_patients, by the columns' names."""
-    return ListedPatient(
-        last_name=row.last_name,
-        first_name=row.first_name,
-        middle_name=row.middle_name,
-        date_of_birth=row.date_of_birth,
-        timezone=row.timezone,
-    )
+    """The patient of a row of _doctor_patients, each field read from the column of the same name."""
+    return ListedPatient._make(row._mapping[name] for name in ListedPatient._fields)
 
 
 @cache
