@@ -93,6 +93,7 @@ def register_extensions(app: Flask) -> None:
         timezone_selector=i18n.select_timezone,
         default_translation_directories=str(PROJECT_ROOT / "app" / "translations"),
     )
+    babel.domain_instance = i18n.CatalogDomain()  # every gettext's catalog lookup, made cheap (see its docstring)
     limiter.init_app(app)
     talisman.init_app(
         app,
