@@ -12,7 +12,7 @@ from sqlalchemy.orm import joinedload
 from werkzeug.middleware.proxy_fix import ProxyFix
 
 from app import config as app_config
-from app.database import migration_filter, render_migration_item, run_reads_in_autocommit
+from app.database import install_reads_only, migration_filter, render_migration_item
 from app.extensions import babel, csrf, db, limiter, login_manager, migrate, socketio, talisman
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
@@ -76,7 +76,7 @@ def register_extensions(app: Flask) -> None:
     from app import i18n, models  # noqa: F401  (every model registered before Alembic compares the schema)
 
     db.init_app(app)
-    run_reads_in_autocommit(app)
+    install_reads_only(app)
     migrate.init_app(
         app,
         db,
@@ -93,6 +93,7 @@ def register_extensions(app: Flask) -> None:
         timezone_selector=i18n.select_timezone,
         default_translation_directories=str(PROJECT_ROOT / "app" / "translations"),
     )
+    babel.domain_instance = i18n.CatalogDomain()  # every gettext's catalog lookup, made cheap (see its docstring)
     limiter.init_app(app)
     talisman.init_app(
         app,

@@ -1,6 +1,7 @@
 """Declarative base, naming convention and column types shared by every model."""
 
 import uuid
+from collections.abc import Callable
 from datetime import UTC
 
 import sqlalchemy as sa
@@ -84,31 +85,39 @@ def migration_filter(dialect: str):
     return include
 
 
-# Requests that only read: their statements run outside a transaction on PostgreSQL (see run_reads_in_autocommit).
+# Methods a @reads_only view reads in autocommit; anything else it answers keeps its transaction.
 SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 
 
-def run_reads_in_autocommit(app) -> None:
-    """Let GET, HEAD and OPTIONS requests talk to PostgreSQL in autocommit.
+def reads_only(view: Callable) -> Callable:
+    """Mark a busy page's view so its GET talks to PostgreSQL in autocommit (install_reads_only does it).
 
     Why: a request's session ends its transaction with ROLLBACK, and psycopg forgets every prepared statement on a
-    ROLLBACK (and deallocates them on the server). Every page then parsed and planned each of its statements again,
-    which cost PostgreSQL three quarters of its time on the patient's cabinet. Under READ COMMITTED, which the app
-    uses, each statement of a transaction takes its own snapshot anyway, so a page reads the same; the writes such
-    requests make (an audit row, committed at once) are single statements. POSTs, socket events and the CLI keep
-    their transactions.
+    ROLLBACK (and deallocates them on the server), so every page parsed and planned each of its statements again:
+    three quarters of PostgreSQL's time on the patient's cabinet (bench/RESULTS.md, 2026-12-02). Under READ
+    COMMITTED, which the app uses, each statement of a transaction takes its own snapshot anyway, so a page reads
+    the same; the writes such a page makes (an audit row, committed at once) are single statements. Only views
+    that read are marked; POSTs, socket events and the CLI keep their transactions.
     """
+    view.reads_only = True
+    return view
+
+
+def install_reads_only(app) -> None:
+    """Flag requests to @reads_only views before anything queries (the role gates and the user loader run before
+    the view itself), for the pool's checkout listener below."""
     from flask import g, request
 
     @app.before_request
     def _mark_read_only_request() -> None:
-        """Flag this request for the pool's checkout listener below."""
-        if request.method in SAFE_METHODS:
+        """Flag a safe-method request to a view marked @reads_only."""
+        view = app.view_functions.get(request.endpoint)
+        if request.method in SAFE_METHODS and getattr(view, "reads_only", False):
             g.reads_in_autocommit = True
 
 
 def _wants_autocommit() -> bool:
-    """The connection is being checked out for a request flagged by run_reads_in_autocommit."""
+    """The connection is being checked out for a request flagged by install_reads_only."""
     from flask import g, has_app_context
 
     return has_app_context() and g.get("reads_in_autocommit", False)

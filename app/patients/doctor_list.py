@@ -134,9 +134,9 @@ def _doctor_patients(words: int, coming: bool, past: bool, by_service: bool):
         patients.c.first_name,
         patients.c.middle_name,
         patients.c.date_of_birth,
-        timezone.scalar_subquery(),
-        next_id if coming else sa.null(),
-        last_id,
+        timezone.scalar_subquery().label("timezone"),
+        (next_id if coming else sa.null()).label("next_id"),
+        last_id.label("last_id"),
     ).select_from(source)
     page = page.where(*matching)
     if past:
@@ -184,13 +184,18 @@ def doctor_patients(
         others_skip = max(0, skip - len(coming))
         params.update(limit=limit + skip - len(coming) - others_skip, skip=others_skip)
         rows += db.session.execute(_doctor_patients(shape[0], False, *shape[1:]), params).all()
-    wanted = sorted({i for row in rows for i in row[5:7] if i is not None})
+    wanted = sorted({i for row in rows for i in (row.next_id, row.last_id) if i is not None})
     by_service = {s.id: s for s in services}
     visits = {
         row.id: Visit(row.public_id, row.starts_at, row.status, by_service[row.service_id])
         for row in db.session.execute(_visits(), {"ids": wanted})
     }
-    return [(ListedPatient(*row[:5]), visits.get(row[5]), visits.get(row[6])) for row in rows]
+    return [(_listed(row), visits.get(row.next_id), visits.get(row.last_id)) for row in rows]
+
+
+def _listed(row) -> ListedPatient:
+    """The patient of a row of _doctor_patients, each field read from the column of the same name."""
+    return ListedPatient._make(row._mapping[name] for name in ListedPatient._fields)
 
 
 @cache

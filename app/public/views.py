@@ -8,6 +8,7 @@ from flask import abort, render_template, request
 from sqlalchemy.orm import joinedload, selectinload
 
 from app.clock import utcnow
+from app.database import reads_only
 from app.extensions import db
 from app.models import Service, SpecialistProfile, Specialty, User
 from app.permissions import parse_uuid
@@ -94,6 +95,7 @@ def _active_services():
 
 
 @bp.get("/specialists/<specialist_id>")
+@reads_only
 def specialist(specialist_id):
     """A specialist's profile with the services they provide."""
     found = db.session.scalars(_listed_specialist(), {"public_id": parse_uuid(specialist_id)})

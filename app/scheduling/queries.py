@@ -61,8 +61,8 @@ def appointments_between(start: datetime, end: datetime, doctor_id: int | None =
 
 
 class AppointmentLine(NamedTuple):
-    """An appointment as a list row shows it (app/ui/tables.py), read as plain columns: building ORM objects with their
-    patient, doctor and service cost more than rendering the row."""
+    """An appointment as a list row shows it (templates/_partials/appointment_rows.html), read as plain columns:
+    building ORM objects with their patient, doctor and service cost more than rendering the row."""
 
     public_id: uuid.UUID
     starts_at: datetime
@@ -73,6 +73,10 @@ class AppointmentLine(NamedTuple):
     doctor_name: str
     patient_name: str
 
+    def service_name(self, language: str) -> str:
+        """The service's name in the given interface language, as Service.name gives it."""
+        return self.service_ru if language == "ru" else self.service_en
+
 
 def _joined(*parts) -> str:
     """Name parts joined by spaces, empty ones left out (PatientProfile.full_name, SpecialistProfile.full_name)."""
@@ -80,17 +84,26 @@ def _joined(*parts) -> str:
 
 
 def _lines(*conditions, doctor: bool, patient: bool):
-    """Appointment columns for list rows matching `conditions`, with the doctor's name parts (specialist profile,
-    then the account's name and e-mail) and the patient's, when asked for; read by _line."""
+    """Appointment columns for list rows matching `conditions`, labelled as _line reads them: the doctor's name
+    parts (specialist profile, then the account's name and e-mail) and the patient's, when asked for."""
     specialist = sa.orm.aliased(SpecialistProfile)
     account = sa.orm.aliased(User)
     columns = [Appointment.public_id, Appointment.starts_at, Appointment.status, Appointment.arrived_at]
-    columns += [Service.name_en, Service.name_ru]
+    columns += [Service.name_en.label("service_en"), Service.name_ru.label("service_ru")]
     if doctor:
-        columns += [specialist.last_name, specialist.first_name, specialist.middle_name]
-        columns += [account.full_name, account.email]
+        columns += [
+            specialist.last_name.label("doctor_last"),
+            specialist.first_name.label("doctor_first"),
+            specialist.middle_name.label("doctor_middle"),
+            account.full_name.label("account_name"),
+            account.email.label("account_email"),
+        ]
     if patient:
-        columns += [PatientProfile.last_name, PatientProfile.first_name, PatientProfile.middle_name]
+        columns += [
+            PatientProfile.last_name.label("patient_last"),
+            PatientProfile.first_name.label("patient_first"),
+            PatientProfile.middle_name.label("patient_middle"),
+        ]
     stmt = sa.select(*columns).join(Service, Service.id == Appointment.service_id)
     if doctor:
         stmt = stmt.join(account, account.id == Appointment.doctor_id).outerjoin(
@@ -103,14 +116,22 @@ def _lines(*conditions, doctor: bool, patient: bool):
 
 def _line(row, doctor: bool, patient: bool) -> AppointmentLine:
     """An AppointmentLine from a row of _lines; the doctor's name as User.display_name gives it."""
-    rest = row[6:]
     doctor_name = patient_name = ""
     if doctor:
-        doctor_name = _joined(*rest[:3]) or rest[3] or rest[4]
-        rest = rest[5:]
+        doctor_name = _joined(row.doctor_last, row.doctor_first, row.doctor_middle) or row.account_name
+        doctor_name = doctor_name or row.account_email
     if patient:
-        patient_name = _joined(*rest[:3])
-    return AppointmentLine(*row[:6], doctor_name, patient_name)
+        patient_name = _joined(row.patient_last, row.patient_first, row.patient_middle)
+    return AppointmentLine(
+        public_id=row.public_id,
+        starts_at=row.starts_at,
+        status=row.status,
+        arrived_at=row.arrived_at,
+        service_en=row.service_en,
+        service_ru=row.service_ru,
+        doctor_name=doctor_name,
+        patient_name=patient_name,
+    )
 
 
 @cache

@@ -8,6 +8,7 @@ from flask_login import current_user
 from sqlalchemy.orm import selectinload
 
 from app.clock import day_bounds_utc, local_today, utcnow, zone_or_default
+from app.database import reads_only
 from app.extensions import db
 from app.files.queries import patient_files
 from app.models import Appointment, Role
@@ -17,7 +18,7 @@ from app.scheduling.queries import appointments_between, doctor_day, patient_his
 from app.scheduling.status import StatusChangeRefused, apply_action, available_actions
 from roles.doctor import bp
 from roles.doctor.forms import StatusForm
-from roles.doctor.patient_list import patient_list_rows
+from roles.doctor.patient_list import timezone_differences
 from roles.doctor.services import week_days
 from roles.forms import flash_refusal
 from roles.params import parse_day, requested_page
@@ -25,6 +26,7 @@ from roles.schedule_editor import ScheduleEditor
 
 
 @bp.get("/")
+@reads_only
 def dashboard():
     """The doctor's appointments for one local day, today by default."""
     day, malformed = parse_day(request.args.get("date"), current_user.timezone)
@@ -42,6 +44,7 @@ def dashboard():
 
 
 @bp.get("/week")
+@reads_only
 def week():
     """The doctor's appointments over the Monday-to-Sunday week containing a local day, this week by default."""
     tz_name = current_user.timezone
@@ -93,7 +96,8 @@ def _patient_rows():
     if page > 1 and not found:
         abort(404)
     listing = {
-        "rows": patient_list_rows(found[:PATIENT_LIST_SIZE], current_user.timezone, now),
+        "rows": found[:PATIENT_LIST_SIZE],
+        "differences": timezone_differences(found[:PATIENT_LIST_SIZE], current_user.timezone, now),
         "page": page,
         "more": len(found) > PATIENT_LIST_SIZE,
         # What the page links keep: the search and filters as given.
@@ -103,6 +107,7 @@ def _patient_rows():
 
 
 @bp.get("/patients")
+@reads_only
 def patients():
     """Every patient the doctor has seen or will see, with their next appointment and timezone difference."""
     listing, services, chosen, when = _patient_rows()
@@ -117,6 +122,7 @@ def patients():
 
 
 @bp.get("/patients/search")
+@reads_only
 def patient_search():
     """The patient list alone, refreshed as the doctor types or changes a filter."""
     listing, _services, _chosen, _when = _patient_rows()

@@ -5,6 +5,7 @@ from flask import abort, render_template, request
 from flask_login import current_user
 
 from app.clock import utcnow
+from app.database import reads_only
 from app.extensions import db
 from app.models import FileKind, StoredFile
 from app.permissions import get_appointment_or_404, represented_patients
@@ -35,6 +36,7 @@ HISTORY_PAGE = 50
 
 
 @bp.get("/")
+@reads_only
 def dashboard():
     """Upcoming appointments of the patient or a dependant, and the latest past ones."""
     patient, patients = _selected_patient()

@@ -9,6 +9,7 @@ from flask_babel import gettext as _
 from flask_login import current_user
 
 from app.clock import day_bounds_utc, local_today, utcnow
+from app.database import reads_only
 from app.extensions import db
 from app.models import Appointment, Role
 from app.patients.search import search_patients
@@ -67,6 +68,7 @@ def back_to_board(appointment: Appointment):
 
 
 @bp.get("/")
+@reads_only
 def dashboard():
     """Appointments of one local day across all doctors (today by default), and the patient search."""
     day, malformed = parse_day(request.args.get("date"), current_user.timezone)
@@ -76,6 +78,7 @@ def dashboard():
 
 
 @bp.get("/patients/search")
+@reads_only
 def patient_search():
     """Search results as a fragment, refreshed as reception types."""
     query, results = _search_results()

@@ -1,14 +1,18 @@
-"""The fast date helpers and URL builder write exactly what Flask-Babel and url_for write."""
+"""Dates read as Flask-Babel writes them: the cached formatters behind the `datetimeformat`, `dateformat` and
+`timeformat` names (app/ui/dates.py), and the pages that print them, in both languages and the viewer's timezone."""
 
-import uuid
 from datetime import UTC, date, datetime, timedelta
+from zoneinfo import ZoneInfo
 
 import flask_babel
 import pytest
-from flask import url_for
+from flask import render_template_string
 
 from app import create_app
-from app.ui.filters import localclock, localday, localtime, url_builder
+from app.extensions import db
+from app.models import Role
+from app.ui.dates import format_date, format_datetime, format_time
+from tests import factories
 
 ZONES = ("Europe/Moscow", "Asia/Vladivostok", "America/New_York", "Europe/London", "Asia/Kolkata", "UTC")
 # Around both 2026 DST changes in New York and London, midnight crossings, and leap day.
@@ -42,14 +46,17 @@ def test_dates_match_flask_babel(bare_app, language, zone):
     with bare_app.test_request_context("/", headers={"Accept-Language": language}):
         for instant in INSTANTS:
             for fmt in ("short", "medium", "long", "full"):
-                assert localtime(instant, fmt) == flask_babel.format_datetime(instant, fmt), (instant, fmt)
-                assert localday(instant, fmt) == flask_babel.format_date(instant, fmt), (instant, fmt)
-                assert localday(instant.date(), fmt) == flask_babel.format_date(instant.date(), fmt)
-            assert localclock(instant) == flask_babel.format_time(instant, "short"), instant
+                assert format_datetime(instant, fmt) == flask_babel.format_datetime(instant, fmt), (instant, fmt)
+                assert format_date(instant, fmt) == flask_babel.format_date(instant, fmt), (instant, fmt)
+                assert format_date(instant.date(), fmt) == flask_babel.format_date(instant.date(), fmt)
+                assert format_time(instant, fmt) == flask_babel.format_time(instant, fmt), (instant, fmt)
+            # The default formats, as Flask-Babel resolves them.
+            assert format_datetime(instant) == flask_babel.format_datetime(instant), instant
+            assert format_date(instant) == flask_babel.format_date(instant), instant
+            assert format_time(instant) == flask_babel.format_time(instant), instant
         custom = "yyyy-MM-dd HH:mm"  # a pattern, not a named format: Flask-Babel's own path
-        assert localtime(INSTANTS[0], custom) == flask_babel.format_datetime(INSTANTS[0], custom)
-        assert localday(date(1980, 12, 31)) == flask_babel.format_date(date(1980, 12, 31), "medium")
-        assert localtime(None) == localday(None) == localclock(None) == ""
+        assert format_datetime(INSTANTS[0], custom) == flask_babel.format_datetime(INSTANTS[0], custom)
+        assert format_date(date(1980, 12, 31)) == flask_babel.format_date(date(1980, 12, 31), "medium")
 
 
 @pytest.mark.parametrize("language", ["ru", "en"])
@@ -62,21 +69,88 @@ def test_every_hour_month_and_weekday_match_flask_babel(bare_app, language):
     with bare_app.test_request_context("/", headers={"Accept-Language": language}):
         for instant in instants:
             for fmt in ("short", "medium", "long", "full"):
-                assert localtime(instant, fmt) == flask_babel.format_datetime(instant, fmt), (instant, fmt)
-                assert localday(instant, fmt) == flask_babel.format_date(instant, fmt), (instant, fmt)
-            assert localclock(instant) == flask_babel.format_time(instant, "short"), instant
+                assert format_datetime(instant, fmt) == flask_babel.format_datetime(instant, fmt), (instant, fmt)
+                assert format_date(instant, fmt) == flask_babel.format_date(instant, fmt), (instant, fmt)
+            assert format_time(instant, "short") == flask_babel.format_time(instant, "short"), instant
 
 
-def test_url_builder_matches_url_for(bare_app):
-    """Built URLs equal url_for's, for path segments and query values alike, quoting included."""
-    ids = [uuid.uuid4(), "a b/c?d&e=f+g:h", "Ж", 42]
-    starts = ["2026-11-22T09:00:00+00:00", "x y&z=1/2?", "Ж"]
-    with bare_app.test_request_context("/"):
-        open_appointment = url_builder("doctor.appointment", "appointment_id")
-        open_chat = url_builder("patient.chat", "appointment_id")
-        book = url_builder("patient.book_slot", "at", doctor="d-1", service="svc 1")
-        for value in ids:
-            assert open_appointment(value) == url_for("doctor.appointment", appointment_id=value)
-            assert open_chat(value) == url_for("patient.chat", appointment_id=value)
-        for value in starts:
-            assert book(value) == url_for("patient.book_slot", doctor="d-1", service="svc 1", at=value)
+def test_templates_use_flask_babels_filter_names(bare_app):
+    """Templates print dates through the standard filters `datetimeformat`, `dateformat` and `timeformat`."""
+    bare_app.config["BABEL_DEFAULT_TIMEZONE"] = "Asia/Vladivostok"
+    instant = datetime(2026, 12, 31, 23, 59, tzinfo=UTC)
+    template = '{{ t|datetimeformat("short") }}|{{ t|dateformat("full") }}|{{ t|timeformat("short") }}'
+    for language in ("ru", "en"):
+        with bare_app.test_request_context("/", headers={"Accept-Language": language}):
+            expected = "|".join(
+                (
+                    flask_babel.format_datetime(instant, "short"),
+                    flask_babel.format_date(instant, "full"),
+                    flask_babel.format_time(instant, "short"),
+                )
+            )
+            assert render_template_string(template, t=instant) == expected
+
+
+def _as_flask_babel_writes(app, language: str, zone: str, write) -> str:
+    """What `write` (a Flask-Babel call) gives for a viewer of this language and timezone."""
+    saved = app.config["BABEL_DEFAULT_TIMEZONE"]
+    app.config["BABEL_DEFAULT_TIMEZONE"] = zone
+    try:
+        with app.test_request_context("/", headers={"Accept-Language": language}):
+            return write()
+    finally:
+        app.config["BABEL_DEFAULT_TIMEZONE"] = saved
+
+
+@pytest.mark.parametrize("language", ["ru", "en"])
+def test_doctor_pages_print_times_as_flask_babel_in_the_doctors_timezone(app, client, login_as, language):
+    """The doctor's day, week and patient list print the appointment's start, the arrival time and the patient's
+    birthday as Flask-Babel writes them in the doctor's language and timezone (Vladivostok, UTC+10: the local day
+    differs from UTC's)."""
+    zone = "Asia/Vladivostok"
+    doctor = factories.doctor(timezone=zone)
+    doctor.locale = language
+    # 20:30 UTC is 06:30 the next day in Vladivostok.
+    starts = datetime.now(UTC).replace(hour=20, minute=30, second=0, microsecond=0) + timedelta(days=2)
+    record = factories.patient(last_name="Смирнова", date_of_birth=date(1987, 3, 9))
+    visit = factories.appointment(record, doctor, starts_at=starts)
+    visit.arrived_at = starts - timedelta(minutes=7)
+    db.session.commit()
+    login_as(Role.DOCTOR, doctor)
+    local_day = starts.astimezone(ZoneInfo(zone)).date()
+
+    day = client.get(f"/doctor/?date={local_day.isoformat()}").get_data(as_text=True)
+    assert _as_flask_babel_writes(app, language, zone, lambda: flask_babel.format_datetime(starts, "short")) in day
+    arrived = _as_flask_babel_writes(app, language, zone, lambda: flask_babel.format_time(visit.arrived_at, "short"))
+    assert arrived in day
+    assert _as_flask_babel_writes(app, language, zone, lambda: flask_babel.format_date(local_day, "full")) in day
+
+    week = client.get(f"/doctor/week?date={local_day.isoformat()}").get_data(as_text=True)
+    assert _as_flask_babel_writes(app, language, zone, lambda: flask_babel.format_time(starts, "short")) in week
+
+    listing = client.get("/doctor/patients").get_data(as_text=True)
+    assert _as_flask_babel_writes(app, language, zone, lambda: flask_babel.format_datetime(starts, "short")) in listing
+    born = _as_flask_babel_writes(app, language, zone, lambda: flask_babel.format_date(date(1987, 3, 9), "medium"))
+    assert born in listing
+
+
+@pytest.mark.parametrize("language", ["ru", "en"])
+def test_patient_cabinet_prints_times_as_flask_babel_in_the_patients_timezone(app, client, login_as, language):
+    """The patient's cabinet prints the coming and the past appointment's start as Flask-Babel writes them in the
+    patient's language and timezone (New York), whatever the doctor's."""
+    zone = "America/New_York"
+    record = factories.patient(timezone=zone)
+    record.user.locale = language
+    doctor = factories.doctor(timezone="Asia/Vladivostok")
+    coming = datetime.now(UTC).replace(hour=3, minute=15, second=0, microsecond=0) + timedelta(days=3)
+    past = datetime.now(UTC).replace(hour=23, minute=45, second=0, microsecond=0) - timedelta(days=5)
+    factories.appointment(record, doctor, starts_at=coming)
+    factories.appointment(record, doctor, starts_at=past)
+    login_as(Role.PATIENT, record.user)
+
+    cabinet = client.get("/patient/").get_data(as_text=True)
+    for starts in (coming, past):
+        assert (
+            _as_flask_babel_writes(app, language, zone, lambda s=starts: flask_babel.format_datetime(s, "short"))
+            in cabinet
+        )
