@@ -15,7 +15,9 @@ def represented_ids(user: User) -> sa.Select:
     dependants = sa.select(Guardianship.patient_id).where(
         Guardianship.guardian_id == user.id, Guardianship.active.is_(True)
     )
-    return sa.select(PatientProfile.id).where((PatientProfile.user_id == user.id) | PatientProfile.id.in_(dependants))
+    # A union, not `user_id = :me OR id IN (...)`: PostgreSQL answers the OR by reading every patient (10 ms of its
+    # CPU per cabinet page on the 20,000-patient benchmark clinic); each arm of the union is one index lookup.
+    return sa.union(sa.select(PatientProfile.id).where(PatientProfile.user_id == user.id), dependants)
 
 
 def treated_ids(doctor: User) -> sa.Select:
@@ -42,10 +44,13 @@ def acts_for(user: User, patient: PatientProfile) -> bool:
 
 def represented_patients(user: User) -> list[PatientProfile]:
     """The patients a patient-role user may act for: themselves first, then their dependants, youngest first."""
-    own = [user.patient_profile] if user.role == Role.PATIENT and user.patient_profile is not None else []
+    if user.role != Role.PATIENT:
+        return []
+    own = [user.patient_profile] if user.patient_profile is not None else []
     dependants = db.session.scalars(
         sa.select(PatientProfile)
-        .where(PatientProfile.id.in_(represented_ids(user)), PatientProfile.user_id.is_distinct_from(user.id))
+        .join(Guardianship, Guardianship.patient_id == PatientProfile.id)
+        .where(Guardianship.guardian_id == user.id, Guardianship.active.is_(True))
         .order_by(PatientProfile.date_of_birth.desc())
     ).all()
     return own + [p for p in dependants if p not in own]
