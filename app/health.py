@@ -3,6 +3,7 @@
 import sqlalchemy as sa
 from flask import Blueprint, current_app, jsonify
 
+from app.database import reads_only
 from app.extensions import db
 
 bp = Blueprint("health", __name__)
@@ -43,6 +44,7 @@ def configured_checks() -> dict:
 
 
 @bp.get("/healthz")
+@reads_only
 def healthz():
     """Report each dependency; 503 names the ones that fail."""
     results = {}
