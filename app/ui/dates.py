@@ -19,6 +19,7 @@ import flask_babel
 from babel import Locale, dates
 from flask import Flask
 from flask_babel import get_locale, get_timezone
+from jinja2 import pass_context
 
 from app.clock import zone_or_default
 from app.extensions import babel
@@ -150,11 +151,8 @@ def format_date(date=None, format=None, rebase=True) -> str:
     if isinstance(date, datetime):
         formatter = _viewer_formatter("date", date, format) if rebase else None
         return flask_babel.format_date(date, format, rebase) if formatter is None else formatter(date)
-    locale = get_locale()
-    named = babel.date_formats["date"] if format is None else format
-    if date is None or locale is None or named not in NAMED_FORMATS or babel.date_formats[f"date.{named}"]:
-        return flask_babel.format_date(date, format, rebase)
-    return _applier(_date_pattern(locale, named), locale)(date)
+    formatter = None if date is None else _plain_date_formatter(format)
+    return flask_babel.format_date(date, format, rebase) if formatter is None else formatter(date)
 
 
 @lru_cache(maxsize=64)
@@ -163,7 +161,51 @@ def _date_pattern(locale: Locale, fmt: str) -> dates.DateTimePattern:
     return dates.get_date_format(fmt, locale=locale)
 
 
+# Where a template keeps the formatters it has looked up, for the rest of its rendering.
+_RENDER_CACHE = "_clinic_date_formatters"
+
+
+def _template_filter(kind: str, function: Callable) -> Callable:
+    """`function` as a template filter that looks the viewer's formatter up once per template rendering, not once
+    per date. Why: each lookup reads the locale and timezone through Flask-Babel's context proxies (about 8 µs), and
+    the doctor's day and patient list print dozens of dates in a loop (measured: the list's app CPU was 2 ms a
+    request above the per-table formatter this replaced, bench/RESULTS.md 2026-12-03)."""
+
+    @pass_context
+    def apply(context, value=None, format=None, rebase=True):
+        """Format like `function`, with the formatter kept on the template's context."""
+        if not rebase or value is None:
+            return function(value, format, rebase)
+        cache = context.__dict__.get(_RENDER_CACHE)
+        if cache is None:
+            cache = context.__dict__[_RENDER_CACHE] = {}
+        plain = not isinstance(value, datetime)
+        key = (kind, format, plain)
+        if key not in cache:
+            cache[key] = _plain_date_formatter(format) if plain else _viewer_formatter(kind, value, format)
+        formatter = cache[key]
+        if formatter is None or (not plain and value.tzinfo is None):
+            return function(value, format, rebase)
+        return formatter(value)
+
+    return apply
+
+
+def _plain_date_formatter(format: str | None) -> Callable | None:
+    """The cached formatter of plain dates (birthdays) for this request's language, or None where only Flask-Babel
+    writes the format."""
+    locale = get_locale()
+    named = babel.date_formats["date"] if format is None else format
+    if locale is None or named not in NAMED_FORMATS or babel.date_formats[f"date.{named}"]:
+        return None
+    return _applier(_date_pattern(locale, named), locale)
+
+
 def register(app: Flask) -> None:
     """Install the functions above as Flask-Babel's filters of the same names (after babel.init_app, which
     installs its own)."""
-    app.jinja_env.filters.update(datetimeformat=format_datetime, dateformat=format_date, timeformat=format_time)
+    app.jinja_env.filters.update(
+        datetimeformat=_template_filter("datetime", format_datetime),
+        dateformat=_template_filter("date", format_date),
+        timeformat=_template_filter("time", format_time),
+    )

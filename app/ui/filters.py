@@ -7,7 +7,7 @@ from flask_wtf.csrf import generate_csrf
 
 from app.i18n import LANGUAGES, current_language
 from app.models import User
-from app.ui import dates
+from app.ui import dates, links
 
 
 def money(value) -> str:
@@ -35,6 +35,7 @@ def cabinet_endpoint(user: User) -> str:
 def register(app: Flask) -> None:
     """Install the filters and globals."""
     dates.register(app)
+    links.register(app)
     app.add_template_filter(money)
     app.add_template_filter(localized)
     app.add_template_filter(filesize)
