@@ -1,5 +1,6 @@
 """Declarative base, naming convention and column types shared by every model."""
 
+import enum
 import uuid
 from collections.abc import Callable
 from datetime import UTC
@@ -59,6 +60,23 @@ def enum_column(enum_cls: type, name: str) -> sa.Enum:
         validate_strings=True,
         values_callable=lambda members: [m.value for m in members],
     )
+
+
+class LabelledEnum(enum.StrEnum):
+    """A stored enum whose members have names for people, given by `label_enum` beside its definition."""
+
+    @property
+    def label(self) -> str:
+        """The member's name for people, in the current language."""
+        return str(_ENUM_LABELS[type(self), self.value])
+
+
+_ENUM_LABELS: dict = {}
+
+
+def label_enum(labels: dict) -> None:
+    """Name the members of a LabelledEnum (lazy strings, translated when shown)."""
+    _ENUM_LABELS.update({(type(member), member.value): text for member, text in labels.items()})
 
 
 def new_public_id() -> uuid.UUID:

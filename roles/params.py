@@ -2,7 +2,9 @@
 
 from datetime import UTC, date, datetime
 
-from flask import abort, request
+from flask import abort, flash, request
+from flask_babel import gettext as _
+from flask_login import current_user
 
 from app.clock import local_today
 
@@ -18,6 +20,14 @@ def parse_day(value: str | None, tz_name: str) -> tuple[date, bool]:
         return date.fromisoformat(value), False
     except ValueError:
         return local_today(tz_name), True
+
+
+def requested_day() -> date:
+    """The `date` query argument as a day in the signed-in user's timezone, or today with a warning when malformed."""
+    day, malformed = parse_day(request.args.get("date"), current_user.timezone)
+    if malformed:
+        flash(_("The date was not understood; showing today."), "warning")
+    return day
 
 
 def parse_instant(value: str | None) -> datetime | None:

@@ -1,6 +1,5 @@
 """Appointments: the event that chat, calls and documents hang on."""
 
-import enum
 import uuid
 from datetime import datetime
 
@@ -10,11 +9,11 @@ from sqlalchemy.dialects.postgresql import ExcludeConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
 from app.clock import utcnow
-from app.database import UTCDateTime, enum_column, new_public_id
+from app.database import LabelledEnum, UTCDateTime, enum_column, label_enum, new_public_id
 from app.extensions import db
 
 
-class AppointmentStatus(enum.StrEnum):
+class AppointmentStatus(LabelledEnum):
     """Where an appointment is in its life."""
 
     BOOKED = "booked"
@@ -24,20 +23,17 @@ class AppointmentStatus(enum.StrEnum):
     CANCELLED = "cancelled"
     NO_SHOW = "no_show"
 
-    @property
-    def label(self) -> str:
-        """The value's name for people, in the current language."""
-        return str(_STATUS_LABELS[self])
 
-
-_STATUS_LABELS = {
-    AppointmentStatus.BOOKED: _l("Booked"),
-    AppointmentStatus.CONFIRMED: _l("Confirmed"),
-    AppointmentStatus.IN_PROGRESS: _l("In progress"),
-    AppointmentStatus.COMPLETED: _l("Completed"),
-    AppointmentStatus.CANCELLED: _l("Cancelled"),
-    AppointmentStatus.NO_SHOW: _l("No-show"),
-}
+label_enum(
+    {
+        AppointmentStatus.BOOKED: _l("Booked"),
+        AppointmentStatus.CONFIRMED: _l("Confirmed"),
+        AppointmentStatus.IN_PROGRESS: _l("In progress"),
+        AppointmentStatus.COMPLETED: _l("Completed"),
+        AppointmentStatus.CANCELLED: _l("Cancelled"),
+        AppointmentStatus.NO_SHOW: _l("No-show"),
+    }
+)
 
 
 ACTIVE_STATUSES = (AppointmentStatus.BOOKED, AppointmentStatus.CONFIRMED, AppointmentStatus.IN_PROGRESS)

@@ -1,6 +1,5 @@
 """Files kept in object storage: lab results, chat attachments, documents, photos."""
 
-import enum
 import uuid
 from datetime import datetime
 
@@ -9,11 +8,11 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy.orm import Mapped, mapped_column
 
 from app.clock import utcnow
-from app.database import UTCDateTime, enum_column, new_public_id
+from app.database import LabelledEnum, UTCDateTime, enum_column, label_enum, new_public_id
 from app.extensions import db
 
 
-class FileKind(enum.StrEnum):
+class FileKind(LabelledEnum):
     """Why a file was uploaded; limits and allowed types are set per kind."""
 
     CHAT_ATTACHMENT = "chat_attachment"
@@ -21,18 +20,15 @@ class FileKind(enum.StrEnum):
     DOCUMENT = "document"
     AVATAR = "avatar"
 
-    @property
-    def label(self) -> str:
-        """The value's name for people, in the current language."""
-        return str(_KIND_LABELS[self])
 
-
-_KIND_LABELS = {
-    FileKind.CHAT_ATTACHMENT: _l("Chat attachment"),
-    FileKind.LAB_RESULT: _l("Lab result"),
-    FileKind.DOCUMENT: _l("Document"),
-    FileKind.AVATAR: _l("Photo"),
-}
+label_enum(
+    {
+        FileKind.CHAT_ATTACHMENT: _l("Chat attachment"),
+        FileKind.LAB_RESULT: _l("Lab result"),
+        FileKind.DOCUMENT: _l("Document"),
+        FileKind.AVATAR: _l("Photo"),
+    }
+)
 
 
 class StoredFile(db.Model):

@@ -1,6 +1,5 @@
 """Accounts: every person who signs in, whatever their role."""
 
-import enum
 import uuid
 from datetime import datetime
 
@@ -10,12 +9,12 @@ from flask_login import UserMixin
 from sqlalchemy.orm import Mapped, mapped_column, validates
 
 from app.clock import utcnow
-from app.database import UTCDateTime, enum_column, new_public_id
+from app.database import LabelledEnum, UTCDateTime, enum_column, label_enum, new_public_id
 from app.extensions import db
 from app.passwords import hash_password, needs_rehash, verify_password
 
 
-class Role(enum.StrEnum):
+class Role(LabelledEnum):
     """What a user does in the clinic; each role has its own cabinet."""
 
     PATIENT = "patient"
@@ -24,19 +23,16 @@ class Role(enum.StrEnum):
     RECEPTION = "reception"
     ADMIN = "admin"
 
-    @property
-    def label(self) -> str:
-        """The value's name for people, in the current language."""
-        return str(_ROLE_LABELS[self])
 
-
-_ROLE_LABELS = {
-    Role.PATIENT: _l("Patient"),
-    Role.DOCTOR: _l("Doctor / specialist"),
-    Role.METHODOLOGIST: _l("Methodologist"),
-    Role.RECEPTION: _l("Reception"),
-    Role.ADMIN: _l("Administrator"),
-}
+label_enum(
+    {
+        Role.PATIENT: _l("Patient"),
+        Role.DOCTOR: _l("Doctor / specialist"),
+        Role.METHODOLOGIST: _l("Methodologist"),
+        Role.RECEPTION: _l("Reception"),
+        Role.ADMIN: _l("Administrator"),
+    }
+)
 
 
 STAFF_ROLES = (Role.DOCTOR, Role.METHODOLOGIST, Role.RECEPTION, Role.ADMIN)

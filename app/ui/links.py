@@ -1,10 +1,9 @@
-"""`url_for` in templates, routing each (endpoint, argument names) once per template rendering.
+"""`url_for` in templates, routing each (endpoint, argument names) once per process and mount point.
 
 Why: Flask's url_for reads the request and the app through context proxies and runs Werkzeug's builder on every
 call, about 9 µs; the doctor's patient list prints 50 appointment links and the day a dozen (measured: the list's
 app CPU was 2 ms a request above the cached builder this replaces, bench/RESULTS.md 2026-12-03). Here the first
-link of a shape is built by Flask's url_for with placeholders, and the rest of the rendering fills the same
-pattern, quoting each value as Werkzeug's default converter (path) or query encoder does. Anything unusual (an
+link of a shape is built by Flask's url_for with placeholders, and every later one fills the same pattern, quoting each value as Werkzeug's default converter (path) or query encoder does. Anything unusual (an
 argument starting with "_", a value that is not text, a number or a UUID, a relative endpoint, a route whose
 converter refuses the placeholder) goes to Flask's url_for itself. tests/app/test_links.py compares the two.
 """
@@ -22,7 +21,9 @@ from werkzeug.routing import BuildError
 _SAFE_IN_PATH = "!$&'()*+,/:;=@"
 _SAFE_IN_QUERY = "!$'()*,/:;?@"
 _SIMPLE = (str, int, uuid.UUID)
-_RENDER_CACHE = "_clinic_url_patterns"
+# Per app (its Jinja environment): (script root, endpoint, argument names) -> pattern; bounded by the routes and
+# the templates that link to them.
+_PATTERNS = "_clinic_url_patterns"
 
 
 def _placeholder(n: int) -> str:
@@ -62,18 +63,20 @@ def _pattern(endpoint: str, names: tuple[str, ...]) -> Callable[[tuple], str] | 
 
 @pass_context
 def url_for(context, endpoint: str, **values) -> str:
-    """Flask's url_for, with each shape of link routed once per template rendering."""
+    """Flask's url_for, with each shape of link routed once per process and mount point."""
     if endpoint.startswith(".") or any(name.startswith("_") for name in values):
         return flask_url_for(endpoint, **values)
     if not all(isinstance(value, _SIMPLE) and not isinstance(value, bool) and value != "" for value in values.values()):
         return flask_url_for(endpoint, **values)
-    cache = context.__dict__.get(_RENDER_CACHE)
-    if cache is None:
-        cache = context.__dict__[_RENDER_CACHE] = {}
-    key = (endpoint, tuple(values))
-    if key not in cache:
-        cache[key] = _pattern(endpoint, key[1])
-    fill = cache[key]
+    request = context.get("request")
+    if request is None:
+        return flask_url_for(endpoint, **values)
+    patterns = context.environment.__dict__.setdefault(_PATTERNS, {})
+    # Relative links depend on the mount point alone (no host or scheme in them).
+    key = (request.script_root, endpoint, tuple(values))
+    if key not in patterns:
+        patterns[key] = _pattern(endpoint, key[2])
+    fill = patterns[key]
     return flask_url_for(endpoint, **values) if fill is None else fill(tuple(values.values()))
 
 

@@ -21,7 +21,7 @@ from roles.doctor.forms import StatusForm
 from roles.doctor.patient_list import timezone_differences
 from roles.doctor.services import week_days
 from roles.forms import flash_refusal
-from roles.params import parse_day, requested_page
+from roles.params import parse_day, requested_day, requested_page
 from roles.schedule_editor import ScheduleEditor
 
 
@@ -29,9 +29,7 @@ from roles.schedule_editor import ScheduleEditor
 @reads_only
 def dashboard():
     """The doctor's appointments for one local day, today by default."""
-    day, malformed = parse_day(request.args.get("date"), current_user.timezone)
-    if malformed:
-        flash(_("The date was not understood; showing today."), "warning")
+    day = requested_day()
     start, end = day_bounds_utc(day, current_user.timezone)
     appointments = doctor_day(current_user.id, start, end)
     return render_template(

@@ -17,7 +17,7 @@ from app.permissions import can_change_status, get_appointment_or_404
 from app.scheduling.queries import appointments_between
 from app.scheduling.status import StatusChangeRefused, apply_action, available_actions
 from roles.forms import flash_refusal
-from roles.params import parse_day
+from roles.params import requested_day
 from roles.reception import bp
 from roles.reception.forms import (
     ActionForm,
@@ -71,9 +71,7 @@ def back_to_board(appointment: Appointment):
 @reads_only
 def dashboard():
     """Appointments of one local day across all doctors (today by default), and the patient search."""
-    day, malformed = parse_day(request.args.get("date"), current_user.timezone)
-    if malformed:
-        flash(_("The date was not understood; showing today."), "warning")
+    day = requested_day()
     return board_page(day)
 
 

@@ -39,3 +39,14 @@ def test_other_values_after_the_first_fill_the_same_pattern(app):
             "{% for v in ids %}{{ url_for('doctor.patients', q=v, page=3) }}\n{% endfor %}", ids=ids
         )
     assert page.splitlines() == [str(render_template_string("{{ e }}", e=e)) for e in expected]
+
+
+def test_a_mount_point_gets_its_own_links(app):
+    """The app served under /clinic links under /clinic, after links were made for the root."""
+    with app.test_request_context("/"):
+        at_root = render_template_string("{{ url_for('doctor.patients', q='x') }}")
+    with app.test_request_context("/", base_url="http://localhost/clinic"):
+        mounted = render_template_string("{{ url_for('doctor.patients', q='x') }}")
+        expected = url_for("doctor.patients", q="x")
+    assert at_root == "/doctor/patients?q=x"
+    assert mounted == expected == "/clinic/doctor/patients?q=x"
