@@ -12,12 +12,11 @@ from itsdangerous import BadSignature
 from app.errors import refusal_response
 from app.files import bp
 from app.files.services import FileTooLarge, UploadRefused, download_url, policy_for, store_upload
-from app.models import Appointment, FileKind
+from app.models import FileKind
 from app.permissions import (
-    _get_or_404,
-    can_send_chat_file,
     can_upload_file,
     default_upload_patient,
+    get_chat_appointment_or_404,
     get_file_or_404,
     get_patient_or_404,
 )
@@ -53,7 +52,7 @@ def _upload_target():
         abort(400)
     if kind == FileKind.CHAT_ATTACHMENT:
         # Chat files belong to an appointment's chat: only its participants send them.
-        appointment = _get_or_404(Appointment, request.args.get("appointment", ""), current_user, can_send_chat_file)
+        appointment = get_chat_appointment_or_404(request.args.get("appointment", ""), current_user)
         return kind, appointment.patient, appointment
     wanted = request.args.get("patient")
     patient = get_patient_or_404(wanted, current_user) if wanted else default_upload_patient(current_user)

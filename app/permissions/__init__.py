@@ -14,7 +14,6 @@ from app.permissions.appointment import (
 from app.permissions.chat import (
     can_extend_chat,
     can_join_chat,
-    can_send_chat_file,
     get_chat_appointment_or_404,
     has_chats,
     joinable_chats,
@@ -48,7 +47,6 @@ __all__ = [
     "can_extend_chat",
     "can_join_chat",
     "can_rotate_feed",
-    "can_send_chat_file",
     "can_upload_file",
     "can_view_appointment",
     "can_view_file",

@@ -34,11 +34,6 @@ def can_extend_chat(user: User, appointment: Appointment) -> bool:
     return user.role == Role.DOCTOR and appointment.doctor_id == user.id
 
 
-def can_send_chat_file(user: User, appointment: Appointment) -> bool:
-    """May attach a file to the appointment's chat: whoever takes part in it."""
-    return can_join_chat(user, appointment)
-
-
 def get_chat_appointment_or_404(public_id, user: User, audit: str | None = None) -> Appointment:
     """Load an appointment whose chat the user takes part in, auditing staff access under `audit`."""
     return _get_or_404(Appointment, public_id, user, can_join_chat, audit, lambda appt: appt.patient)
