@@ -5,7 +5,7 @@ package: `apt-get install wrk`):
 
     .venv/bin/python -m bench.clinic_pages [--seconds 10] [--warmup 2] [--clients 10] [--runs 1] [--scale 1]
         [--worker-class gthread] [--processes 2] [--workers 1] [--threads 600] [--keep-alive]
-        [--database-url URL [--postgres-pid PID]]
+        [--database-url URL [--postgres-pid PID]] [--compare-with DIR]
 
 Builds the clinic in a throwaway PostgreSQL (the production database) and vacuums it as autovacuum would have, then
 serves the app the way README's production section does on two cores: two gunicorn servers of one gthread worker
@@ -25,167 +25,36 @@ server's own floor.
 `--database-url` skips generation and PostgreSQL's start-up and loads a database this script filled before (quicker
 when iterating on the app); its PostgreSQL's CPU is reported when `--postgres-pid` gives its postmaster (the first
 line of `<data dir>/postmaster.pid`), else n/a.
+
+`--compare-with DIR` serves a second source tree too (another revision's checkout, `git worktree add DIR REV`, with
+this tree's .venv; copy or build its `app/static/vendor` and compile its translations) from the same database, and
+loads each page on both in turn, alternating which goes first from run to run: the before/after comparison in one
+sitting, where the machine's drift from minute to minute falls on both alike. Its report adds this tree ÷ the other,
+page by page, as the median over the runs of each run's ratio.
 """
 
 import argparse
 import http.cookiejar
 import json
-import math
 import os
-import random
 import re
 import shlex
 import shutil
-import statistics
 import subprocess
 import sys
 import tempfile
 import time
 import urllib.parse
 import urllib.request
-import uuid
-from datetime import UTC, date, datetime, timedelta
-from datetime import time as clock
 from pathlib import Path
 
-import sqlalchemy as sa
-
+from bench.clinic_data import APPOINTMENTS, DOCTORS, PASSWORD, PATIENTS, generate, lookup_facts
+from bench.clinic_report import report as print_report
 from bench.cpu import OthersMeter, tree_cpu_seconds
-from bench.server import start_gunicorn, stop_gunicorn
+from bench.server import ROOT, start_gunicorn, stop_gunicorn
 from tests.services.postgres import PostgresServer
 
 WRK_SCRIPT = Path(__file__).with_name("wrk_report.lua")
-PASSWORD = "bench-password-1"
-DOCTORS, PATIENTS, APPOINTMENTS = 50, 20_000, 300_000
-DOCTOR = "doctor0@bench.example"  # the doctor whose pages are loaded; `generate` names doctors doctor<n>@
-
-
-def generate(url: str, doctors_n: int, patients_n: int, appointments_n: int) -> None:
-    """Fill the database with the large clinic (`lookup_facts` then finds what the load needs)."""
-    os.environ["DATABASE_URL"] = url
-    from app import create_app
-    from app.extensions import db
-    from app.models import Appointment, PatientProfile, Service, SpecialistProfile, Specialty, User, WorkingInterval
-    from app.passwords import hash_password
-
-    app = create_app({"SQLALCHEMY_DATABASE_URI": url})
-    rng = random.Random(1)
-    with app.app_context():
-        from flask_migrate import upgrade
-
-        upgrade()
-        digest = hash_password(PASSWORD)
-        now = datetime.now(UTC)
-        specialties = [
-            Specialty(slug=f"s{n}", name_en=f"Specialty {n}", name_ru=f"Специальность {n}") for n in range(10)
-        ]
-        db.session.add_all(specialties)
-        db.session.flush()
-        services = [
-            Service(code=f"svc{n}", name_en=f"Service {n}", name_ru=f"Услуга {n}", specialty_id=sp.id,
-                    duration_minutes=30, price=2500, kind="consultation")
-            for n, sp in enumerate(specialties)
-        ]  # fmt: skip
-        db.session.add_all(services)
-        staff = [
-            User(email="reception@bench.example", role="reception", password_hash=digest, timezone="Europe/Moscow")
-        ]
-        db.session.add_all(staff)
-        doctors = []
-        for n in range(doctors_n):
-            user = User(email=f"doctor{n}@bench.example", role="doctor", password_hash=digest, timezone="Europe/Moscow")
-            user.specialist_profile = SpecialistProfile(
-                last_name=f"Doctor{n}", first_name="Bench", specialties=[specialties[n % len(specialties)]]
-            )
-            doctors.append(user)
-        db.session.add_all(doctors)
-        db.session.flush()
-        for doctor in doctors:
-            for weekday in range(7):
-                db.session.add(WorkingInterval(doctor_id=doctor.id, weekday=weekday, starts=clock(8), ends=clock(20)))
-        db.session.commit()
-        engine = db.engine
-        user_rows = [
-            {"public_id": uuid.uuid4(), "email": f"patient{n}@bench.example", "role": "patient", "password_hash": digest,
-             "timezone": rng.choice(["Europe/Moscow", "Asia/Yekaterinburg", "Asia/Vladivostok"]), "active": True,
-             "full_name": "", "created_at": now}
-            for n in range(patients_n)
-        ]  # fmt: skip
-        with engine.begin() as connection:
-            connection.execute(sa.insert(User.__table__), user_rows)
-            ids = dict(connection.execute(sa.text("SELECT email, id FROM \"user\" WHERE role = 'patient'")).all())
-            first = ["Анна", "Мария", "Иван", "Пётр", "Olivia", "Liam", "Ольга", "Сергей"]
-            last = ["Смирнова", "Иванов", "Петрова", "Кузнецов", "Smith", "Brown", "Волкова", "Попов"]
-            profiles = []
-            for n in range(patients_n):
-                given, family = rng.choice(first), rng.choice(last) + str(n)
-                phone = f"+79{rng.randrange(10**8, 10**9)}"
-                profiles.append(
-                    {"public_id": uuid.uuid4(), "user_id": ids[f"patient{n}@bench.example"], "first_name": given,
-                     "last_name": family, "date_of_birth": date(1950 + n % 50, 1 + n % 12, 1 + n % 28), "phone": phone,
-                     "email": f"patient{n}@bench.example", "search_text": f"{family} {given} patient{n}@bench.example {phone[1:]}".casefold(),
-                     "created_at": now}
-                )  # fmt: skip
-            connection.execute(sa.insert(PatientProfile.__table__), profiles)
-            patient_ids = [row[0] for row in connection.execute(sa.text("SELECT id FROM patient_profile ORDER BY id"))]
-            service_of = {d.id: services[n % len(services)].id for n, d in enumerate(doctors)}
-            rows, start_day = [], (now - timedelta(days=700)).date()
-            per_day = max(1, math.ceil(appointments_n / (doctors_n * 730)))
-            for offset in range(730):
-                day = start_day + timedelta(days=offset)
-                for doctor in doctors:
-                    for k in range(per_day):
-                        starts = datetime.combine(day, clock(8), tzinfo=UTC) + timedelta(minutes=40 * k)
-                        status = "completed" if starts < now else "booked"
-                        rows.append(
-                            {"public_id": uuid.uuid4(), "patient_id": rng.choice(patient_ids), "doctor_id": doctor.id,
-                             "service_id": service_of[doctor.id], "starts_at": starts,
-                             "ends_at": starts + timedelta(minutes=30), "status": status, "created_at": now,
-                             "cancel_reason": ""}
-                        )  # fmt: skip
-                        if len(rows) >= 20_000:
-                            connection.execute(sa.insert(Appointment.__table__), rows)
-                            rows = []
-            if rows:
-                connection.execute(sa.insert(Appointment.__table__), rows)
-        db.session.remove()  # no transaction left open: it would keep VACUUM from marking pages all-visible
-        # A live database has been vacuumed by autovacuum since its rows were written: its visibility map is set,
-        # so index-only scans skip the heap. ANALYZE alone leaves freshly loaded tables without it. VACUUM cannot
-        # run inside a transaction, hence the autocommit connection.
-        with engine.connect().execution_options(isolation_level="AUTOCOMMIT") as connection:
-            connection.execute(sa.text("VACUUM ANALYZE"))
-
-
-def lookup_facts(url: str) -> dict:
-    """What the load needs from a database `generate` filled: sizes, the accounts and the card to request."""
-    engine = sa.create_engine(url)
-    try:
-        with engine.connect() as connection:
-
-            def one(sql: str):
-                """The single value of a query."""
-                return connection.execute(sa.text(sql), {"doctor": DOCTOR}).scalar()
-
-            card = one(
-                'SELECT s.public_id FROM specialist_profile s JOIN "user" u ON u.id = s.user_id WHERE u.email = :doctor'
-            )
-            if card is None:
-                raise SystemExit(f"{DOCTOR} not found: the database was not filled by bench.clinic_pages")
-            return {
-                "doctors": one("SELECT count(*) FROM \"user\" WHERE role = 'doctor'"),
-                "patients": one("SELECT count(*) FROM patient_profile"),
-                "appointments": one("SELECT count(*) FROM appointment"),
-                "doctor": DOCTOR,
-                "patient": one(
-                    "SELECT p.email FROM appointment a JOIN patient_profile p ON p.id = a.patient_id "
-                    "GROUP BY p.email ORDER BY count(*) DESC LIMIT 1"
-                ),
-                "card": str(card),
-            }
-    finally:
-        engine.dispose()
-
-
 # The browser every client claims to be, at sign-in and under load alike (bench/wrk_report.lua sends it too):
 # Flask-Login's session protection marks a session whose user agent changed as not fresh, which rewrites the session
 # cookie on every response, work a real browser's requests do not cause.
@@ -312,9 +181,48 @@ def measure(wrk: str, targets: list, path: str, args, workdir: Path, masters: li
     }
 
 
-def number(value: float | None, digits: int = 1) -> str:
-    """A table cell; n/a for an unknown figure."""
-    return "n/a" if value is None else f"{value:.{digits}f}"
+PAGES = {
+    "baseline: /healthz": (None, "/healthz"),
+    "doctor's day": ("doctor", "/doctor/"),
+    "doctor's patient list search": ("doctor", "/doctor/patients?q=" + urllib.parse.quote("смир")),
+    # The second page needs the doctor's other patients too (the first is filled by those with a coming
+    # appointment): the search's expensive path, measured beside the first page.
+    "same search, page 2": ("doctor", "/doctor/patients?page=2&q=" + urllib.parse.quote("смир")),
+    "reception patient search": ("reception", "/reception/patients/search?q=7912"),
+    "patient's cabinet": ("patient", "/patient/"),
+    "specialist card (free slots)": (None, "/specialists/{card}"),
+}
+
+
+def pages_of(facts: dict) -> dict:
+    """Each page's account (an e-mail, None for anonymous) and path in the database `facts` describes."""
+    emails = {"doctor": facts["doctor"], "patient": facts["patient"], "reception": "reception@bench.example"}
+    return {name: (emails.get(who), path.format(card=facts["card"])) for name, (who, path) in PAGES.items()}
+
+
+def serve(tree: Path, env: dict, args, pages: dict) -> tuple[list, dict, list[int]]:
+    """Start `args.processes` gunicorn servers of `tree` and sign the clients in: (masters, targets per page, how
+    many clients each server has). Client n talks to server n % processes, as a sticky balancer (nginx hash of the
+    client address) spreads distinct clients; each client signs in once and its wrk connection sends its cookie."""
+    masters = []
+    try:
+        for _ in range(args.processes):
+            masters.append(start_gunicorn(env, args.workers, args.threads, args.worker_class, tree))
+        ports = [port for _master, port in masters]
+        pinned = [sum(1 for n in range(args.clients) if n % len(ports) == i) for i in range(len(ports))]
+        targets = {
+            name: [
+                (port, [cookie_header(port, email, path) for _client in range(count)])
+                for port, count in zip(ports, pinned, strict=True)
+                if count
+            ]
+            for name, (email, path) in pages.items()
+        }
+    except BaseException:
+        for master, _port in masters:
+            stop_gunicorn(master)
+        raise
+    return masters, targets, pinned
 
 
 def main() -> int:
@@ -332,6 +240,7 @@ def main() -> int:
     parser.add_argument("--keep-alive", action="store_true", help="reuse connections instead of Connection: close")
     parser.add_argument("--database-url", help="an existing database this script filled: skip generation")
     parser.add_argument("--postgres-pid", type=int, help="with --database-url: its postmaster, for its CPU figure")
+    parser.add_argument("--compare-with", type=Path, metavar="DIR", help="another source tree, served beside this one")
     args = parser.parse_args()
     if args.worker_class == "sync":
         if args.processes not in (None, 1) or args.threads is not None:
@@ -344,12 +253,20 @@ def main() -> int:
             parser.error("--postgres-pid goes with --database-url (the script knows its own PostgreSQL)")
         if not Path(f"/proc/{args.postgres_pid}/stat").exists():
             parser.error(f"--postgres-pid {args.postgres_pid}: no such process")
+    if args.compare_with is not None:
+        args.compare_with = args.compare_with.resolve()
+        if not (args.compare_with / "wsgi.py").is_file():
+            parser.error(f"--compare-with {args.compare_with}: no wsgi.py there (a checkout of this project?)")
     wrk = wrk_binary()
     wrk_version = subprocess.run([wrk, "-v"], capture_output=True, text=True, check=False).stdout.split()[1]
-    command = shlex.join([".venv/bin/python", "-m", "bench.clinic_pages", *sys.argv[1:]])
-    load_at_start = os.getloadavg()[0]  # before this benchmark adds its own load
+    setting = {
+        "command": shlex.join([".venv/bin/python", "-m", "bench.clinic_pages", *sys.argv[1:]]),
+        "load_at_start": os.getloadavg()[0],  # before this benchmark adds its own load
+        "wrk_version": wrk_version,
+    }
+    trees = {"this tree": ROOT} | ({"other tree": args.compare_with} if args.compare_with else {})
     workdir = Path(tempfile.mkdtemp(prefix="bench-wrk-"))
-    server, masters, generated_in = None, [], None
+    server, served, generated_in = None, {}, None
     try:
         if args.database_url:
             url, pg_pid = args.database_url, args.postgres_pid
@@ -362,116 +279,32 @@ def main() -> int:
             generated_in = time.perf_counter() - started
             pg_pid = postmaster_pid(server.base / "data")
         facts = lookup_facts(url)
+        pages = pages_of(facts)
         env = {**os.environ, "DATABASE_URL": url, "APP_ENV": "production", "SECRET_KEY": os.urandom(16).hex(),
                "SESSION_COOKIE_SECURE": "false", "LOGIN_LIMIT_PER_IP": "1000 per minute",
                "STORAGE_LOCAL_PATH": tempfile.mkdtemp(prefix="bench-storage-")}  # fmt: skip
-        for _ in range(args.processes):
-            masters.append(start_gunicorn(env, args.workers, args.threads, args.worker_class))
-        pages = {
-            "baseline: /healthz": (None, "/healthz"),
-            "doctor's day": (facts["doctor"], "/doctor/"),
-            "doctor's patient list search": (facts["doctor"], "/doctor/patients?q=" + urllib.parse.quote("смир")),
-            # The second page needs the doctor's other patients too (the first is filled by those with a coming
-            # appointment): the search's expensive path, measured beside the first page.
-            "same search, page 2": (facts["doctor"], "/doctor/patients?page=2&q=" + urllib.parse.quote("смир")),
-            "reception patient search": ("reception@bench.example", "/reception/patients/search?q=7912"),
-            "patient's cabinet": (facts["patient"], "/patient/"),
-            "specialist card (free slots)": (None, f"/specialists/{facts['card']}"),
-        }
-        # Client n talks to server n % processes, as a sticky balancer (nginx hash of the client address) spreads
-        # distinct clients: five and five here. Each client signs in once; its wrk connection sends its cookie.
-        ports = [port for _master, port in masters]
-        pinned = [sum(1 for n in range(args.clients) if n % len(ports) == i) for i in range(len(ports))]
-        targets = {
-            name: [
-                (port, [cookie_header(port, email, path) for _client in range(count)])
-                for port, count in zip(ports, pinned, strict=True)
-                if count
-            ]
-            for name, (email, path) in pages.items()
-        }
+        for name, tree in trees.items():
+            served[name] = serve(tree, env, args, pages)
         runs = []
-        for _run in range(args.runs):
+        for n in range(args.runs):
+            order = list(trees) if n % 2 == 0 else list(reversed(trees))  # who goes first alternates
             meter = OthersMeter([os.getpid()] + ([pg_pid] if pg_pid else []))
             meter.start()
-            results = {
-                name: measure(wrk, targets[name], path, args, workdir, masters, pg_pid)
-                for name, (_email, path) in pages.items()
-            }
+            results = {name: {} for name in trees}
+            for page, (_email, path) in pages.items():
+                for name in order:
+                    masters, targets, _pinned = served[name]
+                    results[name][page] = measure(wrk, targets[page], path, args, workdir, masters, pg_pid)
             runs.append((results, meter.stop()))
     finally:
-        for master, _port in masters:
-            stop_gunicorn(master)
+        for masters, _targets, _pinned in served.values():
+            for master, _port in masters:
+                stop_gunicorn(master)
         if server is not None:
             server.stop()
         shutil.rmtree(workdir, ignore_errors=True)
-
-    print(f"### Pages on a large clinic ({time.strftime('%Y-%m-%d')}, {os.cpu_count()} cores, PostgreSQL)")
-    print()
-    print(f"Command: `{command}`")
-    print()
-    if args.worker_class == "sync":
-        shape = f"one gunicorn server of {args.workers} sync workers, all clients on it"
-    else:
-        servers = "one gunicorn server" if args.processes == 1 else f"{args.processes} gunicorn servers"
-        shape = f"{servers} of {args.workers} gthread worker{'s' * (args.workers > 1)} × {args.threads} threads"
-        if args.processes > 1:
-            shape += f", clients pinned {' + '.join(str(count) for count in pinned)} as a sticky balancer would"
-    connection = "keep-alive" if args.keep_alive else "`Connection: close` (a new connection per request)"
-    print(
-        f"Server: {shape}. Load: wrk {wrk_version}, {args.clients} clients (one connection each), {connection}; "
-        f"each page {args.seconds} s after {args.warmup} s of warm-up."
-    )
-    made = f"generated in {generated_in:.0f} s, then VACUUM ANALYZE" if generated_in else "existing database"
-    print(
-        f"Data: {facts['doctors']} doctors, {facts['patients']} patients, {facts['appointments']} appointments ({made})."
-    )
-    print(f"1-minute load average when the benchmark started: {load_at_start:.2f} (the runs below include its own).")
-    if args.database_url:
-        print(
-            f"PostgreSQL's CPU: postmaster {pg_pid} and all its backends, other sessions' included."
-            if pg_pid
-            else "PostgreSQL's CPU: n/a without --postgres-pid (it counts among the others)."
-        )
-    print(
-        "Latency: each request timed by bench/wrk_report.lua (wrk's own statistics add made-up samples for "
-        "coordinated omission). CPU per request over each page's measurement: app = gunicorn (masters and workers), "
-        "PostgreSQL = the postmaster and its backends, wrk = the load generator; others = the share of the machine's "
-        "CPU (all cores) that other processes took meanwhile."
-    )
-    for n, (results, others) in enumerate(runs, 1):
-        print()
-        print(f"Run {n}: other processes used {others:.0%} of the machine's CPU meanwhile.")
-        print()
-        print(
-            "| page | p50 (ms) | p95 (ms) | requests | req/s | CPU/request: app (ms) | PostgreSQL (ms) | wrk (ms) "
-            "| others (CPU) | p95 / baseline p95 |"
-        )
-        print("|---|---|---|---|---|---|---|---|---|---|")
-        base = results["baseline: /healthz"]["p95"]
-        for name, r in results.items():
-            print(
-                f"| {name} | {r['p50']:.1f} | {r['p95']:.1f} | {r['requests']} | {r['rate']:.0f} | {r['app']:.2f} "
-                f"| {number(r['pg'], 2)} | {r['wrk']:.2f} | {r['others']:.0%} | {r['p95'] / base:.1f} |"
-            )
-    if len(runs) > 1:
-        print()
-        print("Median of the runs, page by page:")
-        print()
-        print("| page | p50 (ms) | p95 (ms) | best p95 (ms) | CPU/request: app (ms) | PostgreSQL (ms) | wrk (ms) |")
-        print("|---|---|---|---|---|---|---|")
-        for name in runs[0][0]:
-
-            def median(key: str, name: str = name) -> float | None:
-                """The median of one figure over the runs."""
-                values = [results[name][key] for results, _others in runs]
-                return None if None in values else statistics.median(values)
-
-            best = min(results[name]["p95"] for results, _others in runs)
-            print(
-                f"| {name} | {median('p50'):.1f} | {median('p95'):.1f} | {best:.1f} | {median('app'):.2f} "
-                f"| {number(median('pg'), 2)} | {median('wrk'):.2f} |"
-            )
+    setting |= {"facts": facts, "generated_in": generated_in, "pg_pid": pg_pid, "pinned": served["this tree"][2]}
+    print_report(args, setting, trees, runs)
     return 0
 
 

@@ -11,11 +11,12 @@ ROOT = Path(__file__).resolve().parent.parent
 
 
 def start_gunicorn(
-    env: dict, workers: int, threads: int, worker_class: str = "gthread"
+    env: dict, workers: int, threads: int, worker_class: str = "gthread", tree: Path = ROOT
 ) -> tuple[subprocess.Popen, int]:
     """Serve wsgi:app with gunicorn; returns the master process and the port once /healthz answers.
 
     `threads` applies to the gthread worker class only (gunicorn would turn sync workers with threads into gthread).
+    `tree` is the source tree served (another revision's checkout, for a comparison), with this one's .venv.
     """
     port = free_port()
     shape = ["--worker-class", worker_class, "--workers", str(workers)]
@@ -23,7 +24,7 @@ def start_gunicorn(
         shape += ["--threads", str(threads)]
     master = subprocess.Popen(
         [str(ROOT / ".venv/bin/gunicorn"), "--bind", f"127.0.0.1:{port}", *shape, "wsgi:app"],
-        cwd=ROOT,
+        cwd=tree,
         env=env,
         stdout=subprocess.DEVNULL,
         stderr=subprocess.DEVNULL,

@@ -7,7 +7,7 @@ from flask_wtf.csrf import generate_csrf
 
 from app.i18n import LANGUAGES, current_language
 from app.models import User
-from app.ui import dates, links
+from app.ui import dates, links, translations
 
 
 def money(value) -> str:
@@ -36,6 +36,7 @@ def register(app: Flask) -> None:
     """Install the filters and globals."""
     dates.register(app)
     links.register(app)
+    translations.register(app)
     app.add_template_filter(money)
     app.add_template_filter(localized)
     app.add_template_filter(filesize)

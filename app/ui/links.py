@@ -20,10 +20,13 @@ from werkzeug.routing import BuildError
 # Werkzeug's quoting of a path segment (BaseConverter.to_url) and of a query value (urls._urlencode).
 _SAFE_IN_PATH = "!$&'()*+,/:;=@"
 _SAFE_IN_QUERY = "!$'()*,/:;?@"
-_SIMPLE = (str, int, uuid.UUID)
-# Per app (its Jinja environment): (script root, endpoint, argument names) -> pattern; bounded by the routes and
+_SIMPLE = frozenset((str, int, uuid.UUID))
+# Per app (its Jinja environment): script root -> (endpoint, argument names) -> pattern; bounded by the routes and
 # the templates that link to them.
 _PATTERNS = "_clinic_url_patterns"
+# Where one rendering keeps its mount point's patterns (the context object of a template rendering).
+_RENDER_PATTERNS = "_clinic_render_patterns"
+_UNSEEN = object()
 
 
 def _placeholder(n: int) -> str:
@@ -33,6 +36,8 @@ def _placeholder(n: int) -> str:
 
 def _pattern(endpoint: str, names: tuple[str, ...]) -> Callable[[tuple], str] | None:
     """A function filling the URL of `endpoint` with values for `names`, or None when Flask must build each."""
+    if endpoint.startswith(".") or any(name.startswith("_") for name in names):
+        return None  # relative to the current blueprint, or Flask's own options (_external, _anchor...)
     try:
         template = flask_url_for(endpoint, **{name: _placeholder(n) for n, name in enumerate(names)})
     except BuildError:
@@ -52,7 +57,7 @@ def _pattern(endpoint: str, names: tuple[str, ...]) -> Callable[[tuple], str] | 
         out = [parts[0]]
         for n, value in enumerate(values):
             text = str(value)
-            if not isinstance(value, uuid.UUID | int):
+            if type(value) is str:  # numbers and UUIDs need no quoting
                 text = quote_plus(text, safe=_SAFE_IN_QUERY) if in_query[n] else quote(text, safe=_SAFE_IN_PATH)
             out.append(text)
             out.append(parts[n + 1])
@@ -64,20 +69,34 @@ def _pattern(endpoint: str, names: tuple[str, ...]) -> Callable[[tuple], str] | 
 @pass_context
 def url_for(context, endpoint: str, **values) -> str:
     """Flask's url_for, with each shape of link routed once per process and mount point."""
-    if endpoint.startswith(".") or any(name.startswith("_") for name in values):
+    patterns = context.__dict__.get(_RENDER_PATTERNS, _UNSEEN)
+    if patterns is _UNSEEN:
+        patterns = context.__dict__[_RENDER_PATTERNS] = _patterns_for(context)
+    if patterns is None:
         return flask_url_for(endpoint, **values)
-    if not all(isinstance(value, _SIMPLE) and not isinstance(value, bool) and value != "" for value in values.values()):
+    key = (endpoint, tuple(values))
+    fill = patterns.get(key, _UNSEEN)
+    if fill is _UNSEEN:
+        fill = patterns[key] = _pattern(endpoint, key[1])
+    if fill is None:
         return flask_url_for(endpoint, **values)
+    given = tuple(values.values())
+    for value in given:
+        # The exact types (a bool is an int, a Markup a str: Flask writes those its own way); an empty text too.
+        kind = type(value)
+        if kind not in _SIMPLE or (kind is str and not value):
+            return flask_url_for(endpoint, **values)
+    return fill(given)
+
+
+def _patterns_for(context) -> dict | None:
+    """The patterns of the app rendering `context` at this request's mount point (relative links depend on it
+    alone: no host or scheme in them); None outside a request."""
     request = context.get("request")
     if request is None:
-        return flask_url_for(endpoint, **values)
-    patterns = context.environment.__dict__.setdefault(_PATTERNS, {})
-    # Relative links depend on the mount point alone (no host or scheme in them).
-    key = (request.script_root, endpoint, tuple(values))
-    if key not in patterns:
-        patterns[key] = _pattern(endpoint, key[2])
-    fill = patterns[key]
-    return flask_url_for(endpoint, **values) if fill is None else fill(tuple(values.values()))
+        return None
+    by_mount_point = context.environment.__dict__.setdefault(_PATTERNS, {})
+    return by_mount_point.setdefault(request.script_root, {})
 
 
 def register(app: Flask) -> None:
