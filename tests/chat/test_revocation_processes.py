@@ -109,7 +109,9 @@ def family(shared_database):  # noqa: F811  (the fixture imported above)
         patient_user = factories.user(Role.PATIENT)
         guardian = factories.user(Role.PATIENT)
         reception = factories.user(Role.RECEPTION)
-        _db.session.add(Guardianship(guardian=guardian, patient=patient_user.patient_profile, legal_basis="Court order"))
+        _db.session.add(
+            Guardianship(guardian=guardian, patient=patient_user.patient_profile, legal_basis="Court order")
+        )
         _db.session.commit()
         appointment = factories.appointment(
             patient_user.patient_profile, doctor, datetime.now(UTC) + timedelta(hours=1)
