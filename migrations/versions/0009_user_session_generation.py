@@ -16,11 +16,13 @@ branch_labels = None
 depends_on = None
 
 
+# Plain ALTER TABLE, not batch mode: SQLite adds and (since 3.35) drops such a column in place, while batch mode
+# would copy and drop the "user" table, which every other table references (refused with foreign keys on).
+
+
 def upgrade():
-    with op.batch_alter_table('user', schema=None) as batch_op:
-        batch_op.add_column(sa.Column('session_generation', sa.Integer(), server_default='0', nullable=False))
+    op.add_column('user', sa.Column('session_generation', sa.Integer(), server_default='0', nullable=False))
 
 
 def downgrade():
-    with op.batch_alter_table('user', schema=None) as batch_op:
-        batch_op.drop_column('session_generation')
+    op.drop_column('user', 'session_generation')
