@@ -7,7 +7,7 @@ from urllib.parse import urlsplit
 
 import sqlalchemy as sa
 from flask import Flask
-from socketio import RedisManager
+from flask_login import user_logged_in
 from sqlalchemy.orm import joinedload
 from werkzeug.middleware.proxy_fix import ProxyFix
 
@@ -74,6 +74,8 @@ def create_app(config: dict | None = None) -> Flask:
 def register_extensions(app: Flask) -> None:
     """Bind every extension to the app."""
     from app import i18n, models  # noqa: F401  (every model registered before Alembic compares the schema)
+    from app.realtime import WithdrawingRedisManager
+    from app.revocation import remember_generation, session_is_current
 
     db.init_app(app)
     install_reads_only(app)
@@ -109,7 +111,8 @@ def register_extensions(app: Flask) -> None:
 
     # The queue is passed as a ready manager, not a URL: Flask-SocketIO keeps a manager built from a URL in the
     # shared extension object, so a later app without Redis would silently inherit the earlier app's queue.
-    queue = RedisManager(app.config["REDIS_URL"], channel="flask-socketio") if app.config["REDIS_URL"] else None
+    # It also carries withdrawals of access, in order with the events (app/realtime.py).
+    queue = WithdrawingRedisManager(app.config["REDIS_URL"], app, "flask-socketio") if app.config["REDIS_URL"] else None
     socketio.init_app(app, client_manager=queue, async_mode="threading", manage_session=False)
 
     import storage
@@ -122,15 +125,18 @@ def register_extensions(app: Flask) -> None:
     # "basic" marks a session non-fresh when the address changes; "strong" would sign out phone users
     # every time their mobile network changes.
     login_manager.session_protection = "basic"
+    # Every new session remembers the generation it began in; ending sessions raises it (app/revocation.py).
+    user_logged_in.connect(remember_generation)
 
     @login_manager.user_loader
     def load_user(user_id: str):
-        """Load the session's user by public id."""
+        """Load the session's user by public id, if the account is active and the session has not been ended."""
         try:
             public_id = uuid.UUID(user_id)
         except ValueError:
             return None
-        return db.session.scalar(_user_by_public_id(), {"public_id": public_id})
+        user = db.session.scalar(_user_by_public_id(), {"public_id": public_id})
+        return user if user is not None and session_is_current(user) else None
 
 
 @cache

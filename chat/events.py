@@ -6,7 +6,7 @@ from functools import cache
 import sqlalchemy as sa
 from flask import current_app
 from flask_login import current_user
-from flask_socketio import ConnectionRefusedError, Namespace, emit, join_room
+from flask_socketio import ConnectionRefusedError, Namespace, disconnect, emit, join_room
 from sqlalchemy.orm import joinedload
 
 from app import audit
@@ -37,8 +37,17 @@ def _appointment_by_public_id():
     )
 
 
+def _still_signed_in() -> None:
+    """Every event re-reads the connection's session: once it has been ended (sign-out, a password change, a
+    deactivation) the event is refused and the connection closed, even if the withdrawal's push never came."""
+    if not current_user.is_authenticated:
+        disconnect()
+        raise service.ChatRefused("unauthorized")
+
+
 def _appointment(data) -> Appointment:
     """The appointment named in an event, if the signed-in user takes part in its chat; otherwise not_found."""
+    _still_signed_in()
     if not isinstance(data, dict):
         raise service.ChatRefused("bad_request")
     try:

@@ -1,17 +1,36 @@
 """Room names, built only by the server, and the events it sends to them (through Redis across processes)."""
 
-from app.extensions import socketio
+import uuid
+
+import sqlalchemy as sa
+
+from app.extensions import db, socketio
 from app.models import Appointment, ChatThread, User
-from app.realtime import PERSONAL_NAMESPACE, emit_to_user
+from app.realtime import PERSONAL_NAMESPACE, emit_to_user, guard_rooms
 from app.scheduling.chat_window import ChatWindow
 from chat.service import participants, unread_summary
 
 NAMESPACE = PERSONAL_NAMESPACE
+THREAD_ROOM = "thread:"
 
 
 def thread_room(thread: ChatThread) -> str:
     """Everyone reading the pair's history: messages and read receipts."""
-    return f"thread:{thread.public_id}"
+    return f"{THREAD_ROOM}{thread.public_id}"
+
+
+def may_stay_in_thread(user: User, room: str) -> bool:
+    """Still reads the thread whose room this is (asked when the user's access is withdrawn, e.g. a guardianship
+    ended): the thread's participants are exactly who may join any of the pair's appointments' chat."""
+    try:
+        public_id = uuid.UUID(room.removeprefix(THREAD_ROOM))
+    except ValueError:
+        return False
+    thread = db.session.scalar(sa.select(ChatThread).where(ChatThread.public_id == public_id))
+    return thread is not None and any(person.id == user.id for person in participants(thread))
+
+
+guard_rooms(THREAD_ROOM, may_stay_in_thread)
 
 
 def deliver_message(thread: ChatThread, payload: dict, author: User) -> None:

@@ -42,6 +42,7 @@ REFUSALS = {
     "too_long": (_l("The message is too long."), UNPROCESSABLE),
     "rate_limited": (_l("You are sending messages too fast. Wait a moment and send again."), 429),
     "not_found": (_l("This chat is not available."), 404),
+    "unauthorized": (_l("You have been signed out. Sign in again to continue."), 401),
     "bad_file": (_l("This file cannot be sent here."), UNPROCESSABLE),
     "empty": (_l("Write a message or attach a file."), UNPROCESSABLE),
     "bad_request": (_l("The message could not be sent."), UNPROCESSABLE),

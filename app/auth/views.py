@@ -13,6 +13,7 @@ from app.extensions import db, limiter
 from app.i18n import current_language
 from app.models import PatientProfile, Role, User, normalise_email
 from app.passwords import burn_verification_time
+from app.revocation import end_sessions
 from app.urls import safe_next
 
 LANDING = {
@@ -82,7 +83,9 @@ def login_throttled():
 
 @bp.post("/logout")
 def logout():
-    """Sign out."""
+    """Sign out: every session of the account ends, a copy of this one's cookie included, and its sockets close."""
+    if current_user.is_authenticated:
+        end_sessions(current_user._get_current_object())
     logout_user()
     return redirect(url_for("public.home"))
 
@@ -133,6 +136,17 @@ def change_password():
         else:
             current_user.set_password(form.new_password.data)
             db.session.commit()
-            flash(_("Your password has been changed."), "success")
+            # Whoever else was signed in with the old password is signed out; this session carries on.
+            end_sessions(current_user._get_current_object(), keep_this_one=True)
+            flash(_("Your password has been changed. Every other session has been signed out."), "success")
             return redirect(landing_url(current_user))
     return render_template("auth/password.html", form=form), 200 if not form.errors else 422
+
+
+@bp.post("/sessions/end-others")
+@login_required
+def end_other_sessions():
+    """Sign out of every other browser and device; this session stays signed in."""
+    end_sessions(current_user._get_current_object(), keep_this_one=True)
+    flash(_("You have been signed out on every other device."), "success")
+    return redirect(url_for("auth.change_password"))

@@ -59,6 +59,9 @@ class User(UserMixin, db.Model):
     timezone: Mapped[str] = mapped_column(sa.String(64), default="Europe/Moscow")
     locale: Mapped[str | None] = mapped_column(sa.String(8))
     active: Mapped[bool] = mapped_column(default=True)
+    # Every signed-in session carries the generation it began in; raising it ends every session begun before
+    # (sign-out, a password change, "sign out of other devices", deactivation: app/revocation.py).
+    session_generation: Mapped[int] = mapped_column(default=0, server_default="0")
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
     patient_profile = db.relationship("PatientProfile", back_populates="user", uselist=False)

@@ -9,6 +9,7 @@ from app import audit
 from app.extensions import db
 from app.models import Guardianship, PatientProfile, User
 from app.patients.search import find_patient_account
+from app.realtime import withdraw_access
 from app.refusals import CONFLICT, Refusal
 
 
@@ -60,4 +61,7 @@ def end_guardianship(link: Guardianship, ended_by: User) -> bool:
     link.active = False
     db.session.commit()
     audit.record("end_guardianship", link, link.patient, ended_by)
+    # Pages and new requests check the guardianship already; open connections must also leave the dependant's
+    # chats, in every process, before anything else is sent there.
+    withdraw_access(link.guardian_id)
     return True

@@ -32,6 +32,20 @@ const mark = (state) => {
 subscribe("connect", () => mark("connected"));
 subscribe("disconnect", () => mark("disconnected"));
 
+// The server closes the connection when access is withdrawn (docs/realtime.md, "Withdrawn access"), and the
+// client then stays closed. Try once more with the browser's current cookie: a session that was only renewed (a
+// password change in another tab) comes back and rejoins its rooms; an ended one is refused with `unauthorized`.
+subscribe("disconnect", (reason) => {
+  if (reason === "io server disconnect") {
+    socket.connect();
+  }
+});
+subscribe("connect_error", (error) => {
+  if (error && error.message === "unauthorized") {
+    mark("signed-out");
+  }
+});
+
 const show = (badge, count) => {
   badge.textContent = count ? String(count) : "";
   badge.hidden = !count;
