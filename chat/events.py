@@ -109,7 +109,12 @@ class ChatNamespace(Namespace):
         db.session().expire_on_commit = False
         appointment = _appointment(data)
         message, created = service.send_message(
-            current_user, appointment, data.get("client_id"), data.get("text", ""), data.get("file")
+            current_user,
+            appointment,
+            data.get("client_id"),
+            data.get("text", ""),
+            data.get("file"),
+            lab_result=data.get("lab_result", False),
         )
         thread = message.thread
         payload = service.message_payload(message, thread)

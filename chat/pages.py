@@ -125,6 +125,7 @@ def chat_texts() -> dict:
         "offline": _("No connection. Messages will be sent when it is back."),
         "guardian_of": _("guardian of %(name)s", name="{name}"),
         "read": _("Read"),
+        "lab_result": _("Test result"),
         "typing": _("%(name)s is typing…", name="{name}"),
         "open_until": _("The chat is open until %(when)s.", when="{when}"),
         "opens_at": _("The chat opens %(when)s. Until then you can read the history.", when="{when}"),

@@ -3,9 +3,10 @@
 import uuid
 
 import sqlalchemy as sa
+from sqlalchemy.orm import joinedload
 
 from app.extensions import db, socketio
-from app.models import Appointment, ChatThread, User
+from app.models import Appointment, ChatMessage, ChatThread, StoredFile, User
 from app.realtime import PERSONAL_NAMESPACE, emit_to_user, guard_rooms
 from app.scheduling.chat_window import ChatWindow
 from chat.service import participants, unread_summary
@@ -49,6 +50,22 @@ def announce_read(thread: ChatThread, reader: User, up_to: str) -> None:
     """A read receipt for the others in the thread, and the reader's own new counts for their other pages."""
     socketio.emit("read", {"user": str(reader.public_id), "up_to": up_to}, to=thread_room(thread), namespace=NAMESPACE)
     push_unread([reader])
+
+
+def announce_lab_mark(stored: StoredFile) -> None:
+    """A file's lab-result mark changed: everyone in the thread it was sent in sees the message's mark change."""
+    message = db.session.scalar(
+        sa.select(ChatMessage).options(joinedload(ChatMessage.thread)).where(ChatMessage.file_id == stored.id)
+    )
+    if message is None:
+        return  # uploaded but never sent: no chat shows it
+    payload = {
+        "thread": str(message.thread.public_id),
+        "message": str(message.public_id),
+        "file": str(stored.public_id),
+        "lab_result": stored.marked_lab_result,
+    }
+    socketio.emit("lab_result", payload, to=thread_room(message.thread), namespace=NAMESPACE)
 
 
 def window_payload(appointment: Appointment, window: ChatWindow) -> dict:

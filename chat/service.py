@@ -15,6 +15,7 @@ from sqlalchemy.orm import joinedload
 
 from app.clock import iso, utcnow
 from app.extensions import db
+from app.files.marks import mark_on_sending
 from app.models import (
     Appointment,
     ChatMessage,
@@ -218,14 +219,14 @@ def _stored(author: User, client_id: uuid.UUID) -> ChatMessage | None:
 
 
 def send_message(
-    author: User, appointment: Appointment, client_id, text, file_id=None, now: datetime | None = None
+    author: User, appointment: Appointment, client_id, text, file_id=None, now: datetime | None = None, lab_result=False
 ) -> tuple[ChatMessage, bool]:
     """Store one message and return it with True, or the stored one with False when this client id was seen."""
     try:
         client_uuid = uuid.UUID(str(client_id))
     except ValueError:
         raise ChatRefused("bad_request") from None
-    if not isinstance(text, str):
+    if not isinstance(text, str) or not isinstance(lab_result, bool):
         raise ChatRefused("bad_request")
     text = text.strip()
     refusal, stored_file = _checked(author, appointment, window_for(appointment).is_open(now), text, file_id)
@@ -247,6 +248,8 @@ def send_message(
         file=stored_file,
         sent_at=now or utcnow(),
     )
+    if lab_result and stored_file is not None:
+        mark_on_sending(stored_file, author, message.sent_at)
     db.session.add(message)
     try:
         db.session.commit()
@@ -377,6 +380,7 @@ def message_payload(message: ChatMessage, thread: ChatThread) -> dict:
             "name": message.file.original_name,
             "content_type": message.file.content_type,
             "size": message.file.size,
+            "lab_result": message.file.marked_lab_result,
         }
     return payload
 

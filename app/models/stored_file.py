@@ -54,12 +54,22 @@ class StoredFile(db.Model):
     uploaded_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("user.id", ondelete="SET NULL"))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     deleted_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # A chat attachment counts as a lab result (and reaches the methodologists' queue) only once the patient marked
+    # it when sending or the appointment's doctor marked it later; the kind stays what the file was sent as.
+    lab_result_marked_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    lab_result_marked_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("user.id", ondelete="SET NULL"))
 
     patient = db.relationship("PatientProfile")
     appointment = db.relationship("Appointment")
-    uploaded_by = db.relationship("User")
+    uploaded_by = db.relationship("User", foreign_keys=[uploaded_by_id])
+    lab_result_marked_by = db.relationship("User", foreign_keys=[lab_result_marked_by_id])
 
     @property
     def is_image(self) -> bool:
         """Images open inline; PDFs download unless asked otherwise."""
         return self.content_type.startswith("image/")
+
+    @property
+    def marked_lab_result(self) -> bool:
+        """A chat attachment marked as a lab result (for display; the queue's rule is permissions.lab_results)."""
+        return self.lab_result_marked_at is not None

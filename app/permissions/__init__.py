@@ -20,9 +20,13 @@ from app.permissions.chat import (
 )
 from app.permissions.feed import can_rotate_feed
 from app.permissions.file import (
+    can_mark_lab_result,
     can_upload_file,
     can_view_file,
     get_file_or_404,
+    get_markable_file_or_404,
+    lab_results,
+    markable_files,
     methodologist_files,
     visible_files,
 )
@@ -46,6 +50,7 @@ __all__ = [
     "can_change_status",
     "can_extend_chat",
     "can_join_chat",
+    "can_mark_lab_result",
     "can_rotate_feed",
     "can_upload_file",
     "can_view_appointment",
@@ -55,9 +60,12 @@ __all__ = [
     "get_appointment_or_404",
     "get_chat_appointment_or_404",
     "get_file_or_404",
+    "get_markable_file_or_404",
     "get_patient_or_404",
     "has_chats",
     "joinable_chats",
+    "lab_results",
+    "markable_files",
     "methodologist_files",
     "parse_uuid",
     "represented_ids",

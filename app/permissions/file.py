@@ -4,17 +4,22 @@ import sqlalchemy as sa
 from flask import current_app
 from sqlalchemy.sql.elements import ColumnElement
 
-from app.models import Appointment, FileKind, PatientProfile, Role, StoredFile, User
+from app.models import Appointment, ChatMessage, ChatThread, FileKind, PatientProfile, Role, StoredFile, User
 from app.permissions.appointment import sees_colleagues_work
 from app.permissions.lookup import _get_or_404, admits
 from app.permissions.patient import acts_for, represented_ids, treated_ids, treats
 
 
+def lab_results() -> ColumnElement[bool]:
+    """Files that count as lab results: uploaded as one, or a chat attachment marked as one (by the patient when
+    sending, or by the appointment's doctor); an unmarked chat file is part of a conversation, not a result."""
+    marked = (StoredFile.kind == FileKind.CHAT_ATTACHMENT) & StoredFile.lab_result_marked_at.is_not(None)
+    return (StoredFile.kind == FileKind.LAB_RESULT) | marked
+
+
 def methodologist_files() -> ColumnElement[bool]:
-    """What the methodologists' queue holds: lab results, and files patients (or guardians) sent in chat, which are
-    often results too; what doctors send in chat is not theirs to open."""
-    sent_by_patients = StoredFile.uploaded_by_id.in_(sa.select(User.id).where(User.role == Role.PATIENT))
-    return (StoredFile.kind == FileKind.LAB_RESULT) | ((StoredFile.kind == FileKind.CHAT_ATTACHMENT) & sent_by_patients)
+    """What the methodologists' queue holds and what a methodologist may open: lab results, nothing else."""
+    return lab_results()
 
 
 def _patient_files_for(user: User) -> ColumnElement[bool]:
@@ -54,6 +59,32 @@ def can_upload_file(user: User, patient: PatientProfile, kind: FileKind) -> bool
     if kind == FileKind.DOCUMENT:
         return user.role == Role.DOCTOR and treats(user, patient)
     return False
+
+
+def markable_files(user: User) -> ColumnElement[bool]:
+    """Chat attachments the user may mark or unmark as lab results: a doctor's, of their own appointments or sent
+    in their own chats (the twin of can_mark_lab_result)."""
+    if user.role != Role.DOCTOR:
+        return sa.false()
+    own_appointments = sa.select(Appointment.id).where(Appointment.doctor_id == user.id)
+    # A pair's thread spans its appointments: a file uploaded under one may be sent under another of the same pair.
+    sent_in_own_chats = (
+        sa.select(ChatMessage.file_id)
+        .join(ChatThread, ChatThread.id == ChatMessage.thread_id)
+        .where(ChatThread.doctor_id == user.id, ChatMessage.file_id.is_not(None))
+    )
+    ours = StoredFile.appointment_id.in_(own_appointments) | StoredFile.id.in_(sent_in_own_chats)
+    return StoredFile.deleted_at.is_(None) & (StoredFile.kind == FileKind.CHAT_ATTACHMENT) & ours
+
+
+def can_mark_lab_result(user: User, stored: StoredFile) -> bool:
+    """May mark or unmark the chat attachment as a lab result (see markable_files)."""
+    return admits(StoredFile, stored, markable_files(user))
+
+
+def get_markable_file_or_404(public_id, user: User) -> StoredFile:
+    """Load a chat attachment the user may mark; anything else is 404 (the change itself is audited)."""
+    return _get_or_404(StoredFile, public_id, user, can_mark_lab_result)
 
 
 def get_file_or_404(public_id, user: User, audit: str | None = None) -> StoredFile:

@@ -8,4 +8,4 @@ from roles.gate import guard_blueprint
 bp = Blueprint("doctor", __name__)
 guard_blueprint(bp, Role.DOCTOR)
 
-from roles.doctor import chat, views  # noqa: E402,F401  (routes attach to bp)
+from roles.doctor import chat, files, views  # noqa: E402,F401  (routes attach to bp)

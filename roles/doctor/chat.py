@@ -18,6 +18,7 @@ from chat import service
 from chat.pages import chat_appointments, relevance, render_room, threads_by_pair
 from chat.rooms import announce_window
 from roles.doctor import bp
+from roles.doctor.files import markable_ids
 from roles.doctor.forms import ExtendChatForm
 from roles.forms import flash_refusal
 
@@ -48,7 +49,14 @@ def chat(appointment_id):
     appointment = get_chat_appointment_or_404(appointment_id, current_user, audit="view_chat")
     history = db.session.scalars(patient_history_with(current_user.id, appointment.patient_id, appointment.id)).all()
     files = db.session.scalars(patient_files(appointment.patient_id).where(visible_files(current_user))).all()
-    return render_room(appointment, "doctor/chat.html", history=history, files=files, extend_form=ExtendChatForm())
+    return render_room(
+        appointment,
+        "doctor/chat.html",
+        history=history,
+        files=files,
+        markable=markable_ids(files),
+        extend_form=ExtendChatForm(),
+    )
 
 
 @bp.post("/appointments/<appointment_id>/chat/extend")

@@ -35,3 +35,10 @@ class ExtendChatForm(FlaskForm):
             self.until.errors.append(_l("Choose an extension or a date."))
             return False
         return True
+
+
+class LabResultMarkForm(FlaskForm):
+    """Mark a chat attachment as a lab result ("1") or take the mark off ("0"); `next` is the page to return to."""
+
+    marked = HiddenField(validators=[DataRequired(), AnyOf(("1", "0"))])
+    next = HiddenField()

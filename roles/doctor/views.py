@@ -17,6 +17,7 @@ from app.permissions import can_change_status, get_appointment_or_404, visible_f
 from app.scheduling.queries import appointments_between, doctor_day, patient_history_with
 from app.scheduling.status import StatusChangeRefused, apply_action, available_actions
 from roles.doctor import bp
+from roles.doctor.files import markable_ids
 from roles.doctor.forms import StatusForm
 from roles.doctor.patient_list import timezone_differences
 from roles.doctor.services import week_days
@@ -142,6 +143,7 @@ def appointment(appointment_id):
         appointment=appt,
         history=history,
         files=files,
+        markable=markable_ids(files),
         actions=actions,
         status_form=StatusForm(),
         local_day=appt.starts_at.astimezone(zone_or_default(current_user.timezone)).date(),

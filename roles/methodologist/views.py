@@ -15,7 +15,7 @@ QUEUE_SIZE = 100
 
 @bp.get("/")
 def dashboard():
-    """The queue of files patients sent, as lab results or in chat, newest first (sorting arrives with its issue)."""
+    """The queue of lab results (uploads, and chat files marked as results), newest first; sorting comes later."""
     # The same condition decides who may open each file, so the queue lists exactly what its links open.
     files = db.session.scalars(
         sa.select(StoredFile)

@@ -133,6 +133,7 @@ def test_a_pdf_goes_into_the_chat_and_the_doctor_can_open_it(connect, pair, db):
         "name": "analysis.pdf",
         "content_type": "application/pdf",
         "size": len(PDF),
+        "lab_result": False,
     }
     stored = db.session.scalar(sa.select(StoredFile))
     assert stored.kind == FileKind.CHAT_ATTACHMENT and stored.appointment_id == appointment.id
@@ -183,18 +184,24 @@ def test_calendars_and_appointment_pages_link_to_the_chat(app, client, pair):
     assert f"/patient/appointments/{appointment.public_id}/chat" in patient_http.get("/patient/").get_data(as_text=True)
 
 
-def test_files_patients_send_in_chat_reach_the_methodologist_queue(app, connect, pair):
-    """A patient's chat PDF appears in the methodologist's queue; the doctor's chat file does not."""
+def test_chat_files_reach_the_methodologist_queue_only_when_marked(app, connect, pair):
+    """A patient's chat PDF sent as a lab result appears in the methodologist's queue; one sent without the mark,
+    one never sent and the doctor's chat file do not."""
     doctor, patient_user, appointment = pair
-    assert upload(connect(patient_user).http, appointment, name="from-patient.pdf").status_code == 201
+    patient_sock = connect(patient_user)
+    marked = upload(patient_sock.http, appointment, name="blood-test.pdf").json["id"]
+    unmarked = upload(patient_sock.http, appointment, name="throat.pdf").json["id"]
+    assert upload(patient_sock.http, appointment, name="never-sent.pdf").status_code == 201
     assert upload(connect(doctor).http, appointment, name="from-doctor.pdf").status_code == 201
+    assert send(patient_sock, appointment, "", file=marked, lab_result=True)["ok"]
+    assert send(patient_sock, appointment, "", file=unmarked)["ok"]
     methodologist = app.test_client()
     methodologist.sign_in(factories.user(factories.Role.METHODOLOGIST).email)
 
     queue = methodologist.get("/methodologist/").get_data(as_text=True)
 
-    assert "from-patient.pdf" in queue
-    assert "from-doctor.pdf" not in queue
+    assert "blood-test.pdf" in queue
+    assert "throat.pdf" not in queue and "never-sent.pdf" not in queue and "from-doctor.pdf" not in queue
 
 
 def test_the_patients_list_shows_the_open_chat_first_and_folds_the_rest(client, pair):

@@ -2,6 +2,7 @@
 
 import pytest
 
+from app.clock import utcnow
 from app.models import FileKind, Role, StoredFile
 from app.permissions import can_view_file, visible_files
 from tests import factories
@@ -20,8 +21,8 @@ SEES = {
     "restricted_doctor": {"restricted_chat_file", "avatar"},
     "other_doctor": {"strangers_lab", "avatar"},
     "reception": {"avatar"},
-    # The queue's files: lab results and what patients sent in chat, not doctors' chat files nor documents.
-    "methodologist": {"lab", "patients_chat_file", "child_lab", "ex_child_lab", "strangers_lab", "avatar"},
+    # The queue's files: lab results; an unmarked chat file (the patient's or the doctor's) is not one.
+    "methodologist": {"lab", "child_lab", "ex_child_lab", "strangers_lab", "avatar"},
     "admin": {"avatar"},
 }
 
@@ -42,20 +43,24 @@ def test_reception_opens_every_file_only_where_the_clinic_allows(app, clinic):
 
 
 def test_the_methodologist_opens_what_the_queue_lists_and_nothing_else(client, login_as, db):
-    """A lab result and a patient's chat file are listed and open; a doctor's chat attachment is neither: its link
-    answers 404 as if it did not exist."""
+    """A lab result and a chat file marked as one are listed and open; an unmarked chat file, the patient's or the
+    doctor's, is neither: its link answers 404 as if it did not exist."""
     patient = factories.patient()
     doctor = factories.doctor()
     appointment = factories.appointment(patient, doctor)
     lab = stored_file(FileKind.LAB_RESULT, patient, patient.user)
-    from_patient = stored_file(FileKind.CHAT_ATTACHMENT, patient, patient.user, appointment)
+    marked = stored_file(FileKind.CHAT_ATTACHMENT, patient, patient.user, appointment)
+    marked.lab_result_marked_at, marked.lab_result_marked_by = utcnow(), patient.user
+    unmarked = stored_file(FileKind.CHAT_ATTACHMENT, patient, patient.user, appointment)
     from_doctor = stored_file(FileKind.CHAT_ATTACHMENT, patient, doctor, appointment)
-    from_doctor.original_name = "doctors-note.pdf"
+    unmarked.original_name, from_doctor.original_name = "selfie.pdf", "doctors-note.pdf"
     db.session.commit()
     login_as(Role.METHODOLOGIST)
     queue = client.get("/methodologist/").get_data(as_text=True)
-    assert f"/files/{lab.public_id}" in queue and f"/files/{from_patient.public_id}" in queue
-    assert f"/files/{from_doctor.public_id}" not in queue and "doctors-note.pdf" not in queue
+    assert f"/files/{lab.public_id}" in queue and f"/files/{marked.public_id}" in queue
+    for hidden in (unmarked, from_doctor):
+        assert f"/files/{hidden.public_id}" not in queue and hidden.original_name not in queue
     assert client.get(f"/files/{lab.public_id}").status_code == 302
-    assert client.get(f"/files/{from_patient.public_id}").status_code == 302
+    assert client.get(f"/files/{marked.public_id}").status_code == 302
+    assert client.get(f"/files/{unmarked.public_id}").status_code == 404
     assert client.get(f"/files/{from_doctor.public_id}").status_code == 404

@@ -19,6 +19,8 @@ export const createComposer = (chat, thread) => {
   const form = chat.part("form");
   const textarea = form.querySelector("textarea");
   const fileInput = form.querySelector('input[type="file"]');
+  // The patient's "This is a test result" box (absent on the doctor's page): it marks the attached file.
+  const labBox = form.querySelector('input[name="lab_result"]');
   // Messages not yet acknowledged, kept in sessionStorage too: a reload while offline re-sends them (same ids).
   const outboxKey = `chat-outbox:${appointment}`;
   const outbox = new Map(JSON.parse(window.sessionStorage.getItem(outboxKey) || "[]"));
@@ -60,7 +62,9 @@ export const createComposer = (chat, thread) => {
       appointment,
       author: { id: chat.me, name: "", role: "" },
       text: payload.text,
-      file: payload.fileName ? { id: payload.file, name: payload.fileName, content_type: payload.fileType } : undefined,
+      file: payload.fileName
+        ? { id: payload.file, name: payload.fileName, content_type: payload.fileType, lab_result: payload.lab_result }
+        : undefined,
     });
   };
 
@@ -84,9 +88,15 @@ export const createComposer = (chat, thread) => {
       // Kept for showing the pending message; the server ignores fields it does not know.
       payload.fileName = file.name;
       payload.fileType = file.type || "";
+      if (labBox && labBox.checked) {
+        payload.lab_result = true;
+      }
     }
     textarea.value = "";
     fileInput.value = "";
+    if (labBox) {
+      labBox.checked = false;
+    }
     showPending(payload);
     outbox.set(payload.client_id, payload);
     saveOutbox();

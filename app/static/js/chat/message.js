@@ -48,6 +48,14 @@ const buildFile = (chat, file) => {
   return link;
 };
 
+// "Test result" beside a file, hidden while it is not marked; the `lab_result` event shows or hides it.
+const buildLabBadge = (chat, file) => {
+  const badge = element("span", "badge text-bg-info chat-lab-result", chat.texts.lab_result);
+  badge.dataset.file = file.id || "";
+  badge.hidden = !file.lab_result;
+  return badge;
+};
+
 // A message as the thread shows it; `pending` while the server has not acknowledged it yet.
 export const buildMessage = (chat, message, pending) => {
   if (message.kind === "system") {
@@ -83,7 +91,7 @@ export const buildMessage = (chat, message, pending) => {
     node.append(element("div", "chat-text", message.text));
   }
   if (message.file) {
-    node.append(buildFile(chat, message.file));
+    node.append(buildFile(chat, message.file), " ", buildLabBadge(chat, message.file));
   }
   return node;
 };

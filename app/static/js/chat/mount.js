@@ -103,6 +103,14 @@ const mountChat = (root) => {
       thread.markPeerRead(receipt.up_to);
     }
   });
+  // The doctor marked or unmarked a file of this thread as a test result.
+  subscribe("lab_result", (change) => {
+    if (change.thread === root.dataset.thread) {
+      root.querySelectorAll(`.chat-lab-result[data-file="${CSS.escape(change.file)}"]`).forEach((badge) => {
+        badge.hidden = !change.lab_result;
+      });
+    }
+  });
   // Window changes reach every page of the user: only this appointment's concern this chat.
   subscribe("window", (state) => {
     if (state.appointment === appointment) {
