@@ -57,9 +57,8 @@ def server(postgres_database, tmp_path):
 def test_gunicorn_answers_name_no_server_software(server):
     """Pages, errors and the health check say `Server: clinic`: no gunicorn, no version, no Python."""
     for path in ("/", "/healthz", "/no-such-page", "/static/css/app.css"):
-        request = urllib.request.Request(server.url + path)
         try:
-            with urllib.request.urlopen(request, timeout=10) as response:  # noqa: S310 - the loopback test server
+            with urllib.request.urlopen(server.url + path, timeout=10) as response:  # noqa: S310 - the loopback test server
                 headers = response.headers
         except urllib.error.HTTPError as error:
             headers = error.headers
