@@ -76,7 +76,8 @@ def _fits(value, shape: str) -> bool:
     if shape == OPTIONAL_ID:
         return value is None or value == "" or _is_id(value)
     if shape == TEXT:
-        return value is None or isinstance(value, str)
+        # PostgreSQL text cannot hold NUL, and no person types it.
+        return value is None or (isinstance(value, str) and "\x00" not in value)
     optional = shape == OPTIONAL_NUMBER
     return (optional and value is None) or (isinstance(value, int) and not isinstance(value, bool))
 
