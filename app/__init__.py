@@ -183,10 +183,11 @@ def register_blueprints(app: Flask) -> None:
 
 
 def register_errorhandlers(app: Flask) -> None:
-    """Friendly error pages (JSON for API clients), and a rollback after failures."""
-    from app import errors
+    """Friendly error pages (JSON for API clients), a rollback after failures, and the headers every answer gets."""
+    from app import errors, headers
 
     errors.register(app)
+    headers.register(app)
 
 
 def register_template_helpers(app: Flask) -> None:

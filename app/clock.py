@@ -7,6 +7,9 @@ from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError, available_timezones
 
 from flask import current_app
+from flask_babel import lazy_gettext as _l
+
+from app.refusals import Refusal
 
 
 def utcnow() -> datetime:
@@ -43,3 +46,35 @@ def day_bounds_utc(day: date, tz_name: str) -> tuple[datetime, datetime]:
 def local_today(tz_name: str) -> date:
     """Today's date where the viewer is."""
     return datetime.now(ZoneInfo(tz_name)).date()
+
+
+# The days the calendars can show and the forms accept. Far wider than any real appointment or birth, and far
+# inside what `date` and `datetime` can hold, so a week or month stepped from either end never overflows.
+CALENDAR_FIRST_DAY = date(1900, 1, 1)
+CALENDAR_LAST_DAY = date(2200, 12, 31)
+
+
+class OutsideCalendar(Refusal):
+    """A date or instant the calendar cannot show: a bad request, whatever asked for it."""
+
+    status = 400
+
+    def __init__(self) -> None:
+        message = _l(
+            "Choose a date between %(first)s and %(last)s.",
+            first=CALENDAR_FIRST_DAY.isoformat(),
+            last=CALENDAR_LAST_DAY.isoformat(),
+        )
+        super().__init__("date_out_of_range", message)
+
+
+def within_calendar(day: date) -> bool:
+    """True for the days the calendar shows."""
+    return CALENDAR_FIRST_DAY <= day <= CALENDAR_LAST_DAY
+
+
+def calendar_day(day: date) -> date:
+    """The day itself if the calendar shows it; otherwise OutsideCalendar."""
+    if not within_calendar(day):
+        raise OutsideCalendar()
+    return day

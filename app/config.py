@@ -114,6 +114,8 @@ def from_environment(instance_path: str) -> dict:
         "CHAT_OPENS_BEFORE": _int("CHAT_OPENS_BEFORE", 24 * 60),
         "CHAT_CLOSES_AFTER": _int("CHAT_CLOSES_AFTER", 24 * 60),
         "CHAT_MAX_EXTENSION_DAYS": _int("CHAT_MAX_EXTENSION_DAYS", 31),
+        # However often it is extended, a chat closes at the latest this many days after its appointment ends.
+        "CHAT_LATEST_CLOSE_DAYS": _int("CHAT_LATEST_CLOSE_DAYS", 30),
         "CHAT_MAX_TEXT": _int("CHAT_MAX_TEXT", 4000),
         "CHAT_SEND_LIMIT": os.environ.get("CHAT_SEND_LIMIT", "20 per 10 seconds"),
         "SMTP_HOST": os.environ.get("SMTP_HOST", ""),

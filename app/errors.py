@@ -46,8 +46,30 @@ def refusal_response(refusal: Refusal):
     return render_error(refusal.status, str(refusal), refusal.code)
 
 
+def _malformed_body() -> bool:
+    """Input no route can take: a NUL character (PostgreSQL text cannot hold one, and no person types it) in the
+    query or the form, or a JSON body that is not an object of strings (Flask-WTF reads JSON as form data)."""
+    if any("\x00" in key or "\x00" in value for key, value in request.args.items(multi=True)):
+        return True
+    if request.is_json:
+        body = request.get_json(silent=True)
+        return not isinstance(body, dict) or not all(
+            isinstance(value, str) and "\x00" not in value and "\x00" not in key for key, value in body.items()
+        )
+    # Multipart bodies are uploads, streamed by their view under its own limits: never parsed here.
+    if request.mimetype != "application/x-www-form-urlencoded":
+        return False
+    return any("\x00" in key or "\x00" in value for key, value in request.form.items(multi=True))
+
+
 def register(app: Flask) -> None:
-    """Install the error handlers."""
+    """Install the error handlers, and the check that refuses malformed input before any view reads it."""
+
+    @app.before_request
+    def refuse_malformed_input():
+        """Answer 400 to input no route can take, rather than let it reach a query."""
+        if _malformed_body():
+            return render_error(400)
 
     @app.errorhandler(CSRFError)
     def csrf_error(error):

@@ -8,13 +8,9 @@ gives the claim back, so the next run retries it.
 
 import logging
 import smtplib
-import ssl
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from email.headerregistry import Address
 from email.message import EmailMessage
-from email.utils import format_datetime as email_date
-from email.utils import make_msgid
 from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo
 
@@ -25,9 +21,10 @@ from flask_babel import force_locale
 from flask_babel import gettext as _
 from sqlalchemy.exc import IntegrityError
 
-from app.clock import utcnow, zone_or_default
+from app.clock import zone_or_default
 from app.extensions import db
 from app.i18n import LANGUAGES
+from app.mail import deliver, plain_message
 from app.models import ACTIVE_STATUSES, Appointment, Guardianship, ReminderDelivery, User
 from app.urls import public_base_url
 
@@ -35,7 +32,6 @@ logger = logging.getLogger(__name__)
 
 # Day before month and a 24-hour clock read naturally in both languages: "Monday, 24 November 2026, 15:30".
 WHEN_PATTERN = "EEEE, d MMMM y, HH:mm"
-SMTP_TIMEOUT_SECONDS = 30
 
 
 class ReminderError(Exception):
@@ -158,27 +154,7 @@ def compose(appointment: Appointment, recipient: Recipient) -> EmailMessage:
             clinic_name=config["CLINIC_NAME"],
         )
         subject = _("Appointment reminder: %(when)s", when=when)
-    message = EmailMessage()
-    message["Subject"] = subject
-    message["From"] = Address(display_name=config["CLINIC_NAME"], addr_spec=config["MAIL_FROM"])
-    message["To"] = recipient.email
-    message["Date"] = email_date(utcnow())
-    message["Message-ID"] = make_msgid(domain=urlsplit(public_base_url()).hostname or "localhost")
-    # RFC 3834: out-of-office robots should not answer a reminder.
-    message["Auto-Submitted"] = "auto-generated"
-    message.set_content(body)
-    return message
-
-
-def deliver(message: EmailMessage) -> None:
-    """Hand one message to the configured SMTP server, over STARTTLS and with a login when configured."""
-    config = current_app.config
-    with smtplib.SMTP(config["SMTP_HOST"], config["SMTP_PORT"], timeout=SMTP_TIMEOUT_SECONDS) as smtp:
-        if config["SMTP_STARTTLS"]:
-            smtp.starttls(context=ssl.create_default_context())
-        if config["SMTP_USERNAME"]:
-            smtp.login(config["SMTP_USERNAME"], config["SMTP_PASSWORD"])
-        smtp.send_message(message)
+    return plain_message(recipient.email, subject, body)
 
 
 def _claim(appointment_id: int, offset: int) -> bool:

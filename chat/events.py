@@ -1,5 +1,6 @@
 """Namespace /chat: the realtime contract of docs/realtime.md (also the mobile app's API)."""
 
+import functools
 import uuid
 from functools import cache
 
@@ -45,20 +46,65 @@ def _still_signed_in() -> None:
         raise service.ChatRefused("unauthorized")
 
 
-def _appointment(data) -> Appointment:
-    """The appointment named in an event, if the signed-in user takes part in its chat; otherwise not_found."""
-    _still_signed_in()
-    if not isinstance(data, dict):
-        raise service.ChatRefused("bad_request")
-    try:
-        public_id = uuid.UUID(str(data.get("appointment")))
-    except ValueError:
-        raise service.ChatRefused("not_found") from None
-    appointment = db.session.scalar(_appointment_by_public_id(), {"public_id": public_id})
+def _appointment(data: dict) -> Appointment:
+    """The appointment named in an event's checked payload, if the signed-in user takes part in its chat; otherwise
+    not_found."""
+    appointment = db.session.scalar(_appointment_by_public_id(), {"public_id": uuid.UUID(data["appointment"])})
     # Another person's appointment looks exactly like one that does not exist.
     if appointment is None or not can_join_chat(current_user, appointment):
         raise service.ChatRefused("not_found")
     return appointment
+
+
+# The shapes a payload's fields may take. Ids are UUID strings; a field a handler does not name is not looked at.
+ID = "id"
+OPTIONAL_ID = "optional id"  # also empty or absent
+TEXT = "text"  # a string or absent; its length is the service's to judge (too_long)
+NUMBER = "number"  # a whole number, not a boolean
+OPTIONAL_NUMBER = "optional number"
+# Longer than any spelling of a UUID uuid.UUID accepts ("urn:uuid:{...}"); longer strings are not parsed at all.
+LONGEST_ID = 64
+
+
+def _is_id(value) -> bool:
+    """A UUID in one of the spellings uuid.UUID accepts."""
+    if not isinstance(value, str) or len(value) > LONGEST_ID:
+        return False
+    try:
+        uuid.UUID(value)
+    except ValueError:
+        return False
+    return True
+
+
+def _fits(value, shape: str) -> bool:
+    """Whether one field's value has its shape."""
+    if shape == ID:
+        return _is_id(value)
+    if shape == OPTIONAL_ID:
+        return value is None or value == "" or _is_id(value)
+    if shape == TEXT:
+        # PostgreSQL text cannot hold NUL, and no person types it.
+        return value is None or (isinstance(value, str) and "\x00" not in value)
+    optional = shape == OPTIONAL_NUMBER
+    return (optional and value is None) or (isinstance(value, int) and not isinstance(value, bool))
+
+
+def takes(**fields):
+    """Each handler's one way in: its payload (missing when the client sent none; extra arguments dropped) must be
+    an object whose named fields have their shapes, else the event answers bad_request before anything runs."""
+
+    def decorate(handler):
+        @functools.wraps(handler)
+        def checked(self, data=None, *_extra):
+            _still_signed_in()  # an ended session is told so before anything about its payload
+            if not isinstance(data, dict) or not all(_fits(data.get(name), shape) for name, shape in fields.items()):
+                raise service.ChatRefused("bad_request")
+            return handler(self, data)
+
+        return checked
+
+    return decorate
 
 
 class ChatNamespace(Namespace):
@@ -71,6 +117,7 @@ class ChatNamespace(Namespace):
         join_personal_room()
         emit("unread", service.unread_summary(current_user))
 
+    @takes(appointment=ID)
     def on_join(self, data):
         """Enter an appointment's chat: the window, the latest history and the unread count."""
         appointment = _appointment(data)
@@ -88,6 +135,7 @@ class ChatNamespace(Namespace):
             "me": str(current_user.public_id),
         }
 
+    @takes(appointment=ID, before=ID, limit=OPTIONAL_NUMBER)
     def on_history(self, data):
         """An older page of the thread, before a given message."""
         appointment = _appointment(data)
@@ -95,6 +143,7 @@ class ChatNamespace(Namespace):
         messages = service.older(thread, data.get("before"), data.get("limit", service.PAGE_SIZE))
         return {"ok": True, "messages": service.payloads(messages, thread)}
 
+    @takes(appointment=ID, after=OPTIONAL_ID)
     def on_catch_up(self, data):
         """Everything after the last message the client has, in order (after a reconnect)."""
         appointment = _appointment(data)
@@ -102,6 +151,7 @@ class ChatNamespace(Namespace):
         messages = service.newer(thread, data.get("after"))
         return {"ok": True, "messages": service.payloads(messages, thread)}
 
+    @takes(appointment=ID, client_id=ID, text=TEXT, file=OPTIONAL_ID)
     def on_send(self, data):
         """Store the message, then deliver it; a repeated client_id returns the stored message."""
         # The rows loaded here describe the message after its commit too; reloading them all (the default after a
@@ -112,7 +162,7 @@ class ChatNamespace(Namespace):
             current_user,
             appointment,
             data.get("client_id"),
-            data.get("text", ""),
+            data.get("text") or "",
             data.get("file"),
             lab_result=data.get("lab_result", False),
         )
@@ -122,6 +172,7 @@ class ChatNamespace(Namespace):
             deliver_message(thread, payload, current_user)
         return {"ok": True, "message": payload}
 
+    @takes(appointment=ID, up_to=ID)
     def on_read(self, data):
         """Move the reader's mark forward and tell the room."""
         appointment = _appointment(data)
@@ -130,6 +181,7 @@ class ChatNamespace(Namespace):
             announce_read(thread, current_user, str(data.get("up_to")))
         return {"ok": True}
 
+    @takes(appointment=ID)
     def on_typing(self, data):
         """Tell the others in the thread that this user is typing (no storage; clients show it for a few seconds)."""
         appointment = _appointment(data)
@@ -138,6 +190,7 @@ class ChatNamespace(Namespace):
         emit("typing", payload, to=thread_room(thread), include_self=False)
         return {"ok": True}
 
+    @takes(appointment=ID, minutes=NUMBER)
     def on_extend(self, data):
         """The appointment's doctor keeps the chat open longer; the room sees the new closing time."""
         appointment = _appointment(data)

@@ -2,8 +2,18 @@
 
 from flask import flash
 from flask_wtf import FlaskForm
+from wtforms.validators import ValidationError
 
+from app.clock import OutsideCalendar, within_calendar
 from app.refusals import Refusal
+
+
+class WithinCalendar:
+    """A date field's validator: the day lies within what the calendar shows (app.clock), else the reason."""
+
+    def __call__(self, form: FlaskForm, field) -> None:
+        if field.data is not None and not within_calendar(field.data):
+            raise ValidationError(str(OutsideCalendar()))
 
 
 def form_status(form: FlaskForm) -> int:

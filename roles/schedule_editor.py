@@ -26,7 +26,7 @@ from app.scheduling.hours import (
     upcoming_exceptions,
     weekly_template,
 )
-from roles.forms import refuse
+from roles.forms import WithinCalendar, refuse
 
 WEEKDAY_LABELS = (
     _l("Monday"),
@@ -63,8 +63,8 @@ class ExceptionForm(FlaskForm):
     """Add a day off, a vacation or extra hours over a range of days."""
 
     kind = SelectField(_l("Kind"), choices=[SelectChoice(k.value, label) for k, label in EXCEPTION_LABELS.items()])
-    first_day = DateField(_l("First day"), validators=[InputRequired()])
-    last_day = DateField(_l("Last day"), validators=[InputRequired()])
+    first_day = DateField(_l("First day"), validators=[InputRequired(), WithinCalendar()])
+    last_day = DateField(_l("Last day"), validators=[InputRequired(), WithinCalendar()])
     starts = TimeField(_l("From (extra hours only)"), validators=[Optional()])
     ends = TimeField(_l("To (extra hours only)"), validators=[Optional()])
     note = StringField(_l("Note"), validators=[Optional(), Length(max=200)])

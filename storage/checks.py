@@ -37,19 +37,14 @@ def sniff(head: bytes) -> FileType | None:
     return None
 
 
-def declared_type(filename: str, content_type: str | None) -> set[str]:
-    """The type codes the client claims, by file extension and by Content-Type header."""
-    claims = set()
-    suffix = PurePosixPath(filename.lower()).suffix
-    content_type = (content_type or "").split(";")[0].strip().lower()
-    for file_type in TYPES.values():
-        if suffix and suffix in file_type.extensions:
-            claims.add(file_type.code)
-        if content_type == file_type.content_type:
-            claims.add(file_type.code)
-    if suffix and not any(suffix in t.extensions for t in TYPES.values()):
-        claims.add("other:" + suffix)
-    return claims
+def named_as(name: str, file_type: FileType) -> str:
+    """The name with the extension of the type its bytes proved: "report.html" holding a PDF is "report.pdf", so
+    nobody downloads it as a page or a program; a matching extension (".JPG" for a JPEG) is kept as written."""
+    path = PurePosixPath(name)
+    if path.suffix.lower() in file_type.extensions:
+        return name
+    stem = path.stem if path.suffix else name
+    return f"{stem}{file_type.extensions[0]}"
 
 
 def display_name(filename: str, fallback: str = "file") -> str:

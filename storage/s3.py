@@ -189,6 +189,8 @@ class S3Store(ObjectStore):
                 "Key": key,
                 "ResponseContentDisposition": content_disposition(filename, inline),
                 "ResponseContentType": content_type,
+                # A patient's file: no browser or proxy cache keeps it after the link expires.
+                "ResponseCacheControl": "private, no-store",
             },
             ExpiresIn=expires,
         )

@@ -38,9 +38,8 @@ class RegisterForm(FlaskForm):
     phone = StringField(_l("Phone"), validators=[Optional(), Length(max=32)])
 
     def validate_date_of_birth(self, field):
-        """A birth date lies in the past and within a human lifetime."""
-        today = date.today()
-        if field.data > today or field.data.year < today.year - 130:
+        """A birth date lies between 1900 and today, as reception's form requires."""
+        if not date(1900, 1, 1) <= field.data <= date.today():
             raise ValidationError(_l("Enter a real date of birth."))
 
 

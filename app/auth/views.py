@@ -7,11 +7,10 @@ from flask_limiter.util import get_remote_address
 from flask_login import current_user, login_required, login_user, logout_user
 from limits import parse as parse_limit
 
-from app.auth import bp
+from app.auth import bp, registration
 from app.auth.forms import LoginForm, PasswordChangeForm, RegisterForm
 from app.extensions import db, limiter
-from app.i18n import current_language
-from app.models import PatientProfile, Role, User, normalise_email
+from app.models import Role, User, normalise_email
 from app.passwords import burn_verification_time
 from app.revocation import end_sessions
 from app.urls import safe_next
@@ -92,37 +91,27 @@ def logout():
 
 @bp.route("/register", methods=["GET", "POST"])
 def register():
-    """A patient creates their own account and record."""
+    """A patient registers: a valid form always answers "check your e-mail", whether the address is new or taken
+    (app.auth.registration says why and how)."""
     if current_user.is_authenticated:
         return redirect(landing_url(current_user))
     form = RegisterForm()
     if form.validate_on_submit():
-        email = normalise_email(form.email.data)
-        if db.session.scalar(sa.select(User.id).filter_by(email=email)) is not None:
-            form.email.errors.append(_("An account with this e-mail already exists. Sign in or reset the password."))
-        else:
-            user = User(
-                email=email,
-                phone=form.phone.data or None,
-                role=Role.PATIENT,
-                timezone=current_app.config["BABEL_DEFAULT_TIMEZONE"],
-                locale=current_language(),
-            )
-            user.set_password(form.password.data)
-            user.patient_profile = PatientProfile(
-                first_name=form.first_name.data.strip(),
-                middle_name=(form.middle_name.data or "").strip() or None,
-                last_name=form.last_name.data.strip(),
-                date_of_birth=form.date_of_birth.data,
-                phone=form.phone.data or None,
-                email=email,
-            )
-            db.session.add(user)
-            db.session.commit()
-            login_user(user)
-            flash(_("Welcome! Your account is ready."), "success")
-            return redirect(landing_url(user))
+        email = registration.start(form)
+        return render_template("auth/check_email.html", email=email)
     return render_template("auth/register.html", form=form), 200 if not form.errors else 422
+
+
+@bp.get("/register/confirm/<token>")
+def confirm_registration(token):
+    """Open the link from the registration e-mail: the account is created and signed in."""
+    user = registration.finish(registration.load(token))
+    if user is None:
+        flash(_("This e-mail already has an account. Please sign in."), "info")
+        return redirect(url_for("auth.login"))
+    login_user(user)
+    flash(_("Welcome! Your account is ready."), "success")
+    return redirect(landing_url(user))
 
 
 @bp.route("/password", methods=["GET", "POST"])

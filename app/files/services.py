@@ -12,7 +12,7 @@ from app.extensions import db
 from app.models import FileKind, PatientProfile, StoredFile, User
 from app.refusals import Refusal
 from storage import get_store
-from storage.checks import SNIFF_BYTES, declared_type, display_name, sniff
+from storage.checks import SNIFF_BYTES, TYPES, display_name, named_as, sniff
 
 MIB = 1024 * 1024
 
@@ -89,7 +89,6 @@ def _allowed_names(codes) -> str:
 def store_upload(
     stream: BinaryIO,
     filename: str,
-    declared_content_type: str | None,
     kind: FileKind,
     patient: PatientProfile | None,
     uploaded_by: User,
@@ -108,16 +107,8 @@ def store_upload(
             "not_accepted",
             _l("This kind of file is not accepted here. Send %(types)s.", types=_allowed_names(policy.types)),
         )
-    claims = declared_type(name, declared_content_type)
-    if claims and file_type.code not in claims:
-        raise UploadRefused(
-            "mismatch",
-            _l(
-                "The contents of %(name)s do not match its type: it is really a %(real)s file.",
-                name=name,
-                real=file_type.code.upper(),
-            ),
-        )
+    # The bytes decide what the file is, whatever its name or Content-Type claimed; the name follows them.
+    name = named_as(name, file_type)
     key = f"{kind.value}/{uuid.uuid4().hex}"
     store = get_store()
     result = store.put(key, LimitedReader(head, stream, policy), file_type.content_type)
@@ -143,11 +134,18 @@ def store_upload(
     return row
 
 
+def download_name(stored: StoredFile) -> str:
+    """The name a download carries: as uploaded, with the extension of its stored type (files stored before names
+    followed the bytes may still say "report.html")."""
+    file_type = next((t for t in TYPES.values() if t.content_type == stored.content_type), None)
+    return stored.original_name if file_type is None else named_as(stored.original_name, file_type)
+
+
 def download_url(stored: StoredFile, as_attachment: bool) -> str:
-    """A short-lived link to the file's bytes, named as uploaded."""
+    """A short-lived link to the file's bytes, named as uploaded with the extension of its type."""
     return get_store().url(
         stored.object_key,
-        filename=stored.original_name,
+        filename=download_name(stored),
         content_type=stored.content_type,
         inline=not as_attachment,
         expires=current_app.config["STORAGE_LINK_SECONDS"],

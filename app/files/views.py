@@ -81,14 +81,10 @@ def upload():
             sent = request.files.get("file")
             if sent is None or not sent.filename:
                 return _refuse(UploadRefused("no_file", _l("Choose a file to send."), 400))
-            stored = store_upload(
-                sent.stream, sent.filename, sent.mimetype, kind, patient, current_user, appointment_id
-            )
+            stored = store_upload(sent.stream, sent.filename, kind, patient, current_user, appointment_id)
         else:
             filename = unquote(request.headers.get("X-Filename", "")) or "file"
-            stored = store_upload(
-                request.stream, filename, request.mimetype, kind, patient, current_user, appointment_id
-            )
+            stored = store_upload(request.stream, filename, kind, patient, current_user, appointment_id)
     except UploadRefused as refusal:
         return _refuse(refusal)
     except StorageUnavailable as exc:

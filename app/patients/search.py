@@ -54,7 +54,7 @@ def _as_iso_date(word: str) -> str | None:
             try:
                 year, month, day = (int(parts[i]) for i in order)
                 return date(year, month, day).isoformat()
-            except ValueError:
+            except (ValueError, OverflowError):  # 31.02.1980, or a year too long for a date
                 return None
     return None
 

@@ -68,7 +68,15 @@ def extend_window(
     if current.cancelled:
         raise ExtensionRefused("cancelled", _l("The appointment was cancelled; its chat cannot be extended."), CONFLICT)
     # Extending a chat that has not opened yet would not make it open sooner; only its end moves.
-    appointment.chat_closes_at = max(current.closes_at, now) + timedelta(minutes=minutes)
+    closes_at = max(current.closes_at, now) + timedelta(minutes=minutes)
+    # Repeated extensions must not keep an old appointment's chat open for ever.
+    latest_days = current_app.config["CHAT_LATEST_CLOSE_DAYS"]
+    if closes_at > appointment.ends_at + timedelta(days=latest_days):
+        raise ExtensionRefused(
+            "bad_request",
+            _l("A chat can stay open at most %(days)s days after its appointment.", days=latest_days),
+        )
+    appointment.chat_closes_at = closes_at
     db.session.commit()
     audit.record("extend_chat", appointment, appointment.patient, by)
     return window_for(appointment)

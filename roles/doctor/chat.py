@@ -43,20 +43,26 @@ def chats():
     return render_template("doctor/chats.html", rows=rows, unread=service.unread_by_thread(current_user), now=now)
 
 
-@bp.get("/appointments/<appointment_id>/chat")
-def chat(appointment_id):
-    """The chat of one of the doctor's appointments, with the questionnaire, earlier visits and files beside it."""
-    appointment = get_chat_appointment_or_404(appointment_id, current_user, audit="view_chat")
+def _chat_page(appointment: Appointment, extend_form: ExtendChatForm, status: int = 200):
+    """The chat page with the questionnaire, earlier visits and files beside it, answering with `status`."""
     history = db.session.scalars(patient_history_with(current_user.id, appointment.patient_id, appointment.id)).all()
     files = db.session.scalars(patient_files(appointment.patient_id).where(visible_files(current_user))).all()
-    return render_room(
+    page = render_room(
         appointment,
         "doctor/chat.html",
         history=history,
         files=files,
         markable=markable_ids(files),
-        extend_form=ExtendChatForm(),
+        extend_form=extend_form,
     )
+    return page, status
+
+
+@bp.get("/appointments/<appointment_id>/chat")
+def chat(appointment_id):
+    """The chat of one of the doctor's appointments, with the questionnaire, earlier visits and files beside it."""
+    appointment = get_chat_appointment_or_404(appointment_id, current_user, audit="view_chat")
+    return _chat_page(appointment, ExtendChatForm())
 
 
 @bp.post("/appointments/<appointment_id>/chat/extend")
@@ -68,10 +74,11 @@ def extend_chat(appointment_id):
     form = ExtendChatForm()
     back = redirect(url_for("doctor.chat", appointment_id=appointment.public_id))
     if not form.validate_on_submit():
+        # The page again with the reasons and 422, so a refused extension never looks like a done one.
         for errors in form.errors.values():
             for error in errors:
                 flash(error, "danger")
-        return back
+        return _chat_page(appointment, ExtendChatForm(formdata=None), 422)
     now = utcnow()
     minutes = form.minutes.data
     if form.until.data is not None:
@@ -85,8 +92,7 @@ def extend_chat(appointment_id):
     try:
         window = extend_window(appointment, minutes, now, by=current_user)
     except ExtensionRefused as refusal:
-        flash_refusal(refusal)
-        return back
+        return _chat_page(appointment, ExtendChatForm(formdata=None), flash_refusal(refusal))
     announce_window(appointment, window)
     flash(_("The chat is now open until %(when)s.", when=format_datetime(window.closes_at)), "success")
     return back

@@ -7,6 +7,7 @@ from wtforms.validators import AnyOf, DataRequired, Optional
 
 from app.models import Role
 from app.scheduling.status import actions_for
+from roles.forms import WithinCalendar
 
 STATUS_ACTIONS = actions_for(Role.DOCTOR)
 
@@ -25,7 +26,7 @@ class ExtendChatForm(FlaskForm):
     """Extend an appointment's chat by one of the quick choices, or until the end of a chosen day."""
 
     minutes = IntegerField(validators=[Optional(), AnyOf(EXTENSION_CHOICES)])
-    until = DateField(_l("Until"), validators=[Optional()])
+    until = DateField(_l("Until"), validators=[Optional(), WithinCalendar()])
 
     def validate(self, extra_validators=None) -> bool:
         """Exactly one of the two ways must be given."""

@@ -115,7 +115,11 @@ def save_intake(appointment_id):
         flash(_("The questionnaire could not be saved."), "danger")
         return redirect(url_for("patient.appointment", appointment_id=appointment.public_id)), 303
     intake = appointment.intake or Intake(appointment=appointment)
-    form.populate_obj(intake)
+    # A field left out of the request is an empty answer, never NULL.
+    intake.reason = form.reason.data or ""
+    intake.complaints = form.complaints.data or ""
+    intake.medication = form.medication.data or ""
+    intake.remote_consent = form.remote_consent.data
     intake.answered_at = utcnow()
     db.session.add(intake)
     db.session.commit()

@@ -9,6 +9,7 @@ from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, Email, InputRequired, Length, Optional, Regexp, ValidationError
 
 from app.models import Sex
+from roles.forms import WithinCalendar
 
 # Digits with the usual phone punctuation; at least five digits so a stray letter or a half-typed number is refused.
 PHONE_PATTERN = r"^\+?[\d\s()\-]*(\d[\s()\-]*){5,}$"
@@ -50,7 +51,7 @@ class SlotSearchForm(FlaskForm):
 
     doctor = SelectField(_l("Doctor"), validators=[DataRequired()])
     service = SelectField(_l("Service"), validators=[DataRequired()])
-    day = DateField(_l("From day"), validators=[Optional()])
+    day = DateField(_l("From day"), validators=[Optional(), WithinCalendar()])
 
 
 class SlotForm(FlaskForm):

@@ -3,9 +3,8 @@
 import re
 
 import pytest
-import sqlalchemy as sa
 
-from app.models import PatientProfile, Role, User
+from app.models import Role
 from tests import factories
 
 
@@ -161,80 +160,6 @@ def test_logout_ends_the_session(client, login_as):
     login_as(Role.PATIENT)
     assert client.submit("/auth/logout").status_code == 302
     assert client.get("/patient/").status_code == 302
-
-
-def test_patient_registers_and_lands_in_cabinet(client, db):
-    """Self-registration creates the account and the patient record, then opens the cabinet."""
-    response = client.submit(
-        "/auth/register",
-        {
-            "email": "New.Patient@Example.org",
-            "password": "a-good-password",
-            "confirm": "a-good-password",
-            "last_name": "Кузнецова",
-            "first_name": "Ольга",
-            "date_of_birth": "1991-02-03",
-            "phone": "+7 900 111-22-33",
-        },
-    )
-    assert response.status_code == 302 and response.headers["Location"] == "/patient/"
-    user = db.session.scalar(sa.select(User).filter_by(email="new.patient@example.org"))
-    assert user.role == Role.PATIENT
-    assert user.patient_profile.full_name == "Кузнецова Ольга"
-    assert "Кузнецова Ольга" in client.get("/patient/").get_data(as_text=True)
-    assert user.password_hash.startswith("$argon2id$")
-
-
-def test_registration_errors_keep_nothing(client, db):
-    """A short password, mismatched repeat, future birth date and a taken e-mail are all explained."""
-    taken = factories.user(Role.PATIENT)
-    before = db.session.scalar(sa.select(sa.func.count(PatientProfile.id)))
-    response = client.submit(
-        "/auth/register",
-        {
-            "email": taken.email,
-            "password": "short",
-            "confirm": "different",
-            "last_name": "X",
-            "first_name": "Y",
-            "date_of_birth": "2999-01-01",
-        },
-    )
-    assert response.status_code == 422
-    page = response.get_data(as_text=True)
-    assert (
-        "Use at least 8 characters." in page and "Passwords differ." in page and "Enter a real date of birth." in page
-    )
-    retry = client.submit(
-        "/auth/register",
-        {
-            "email": taken.email,
-            "password": "long-enough-1",
-            "confirm": "long-enough-1",
-            "last_name": "X",
-            "first_name": "Y",
-            "date_of_birth": "1990-01-01",
-        },
-    )
-    assert "already exists" in retry.get_data(as_text=True)
-    assert db.session.scalar(sa.select(sa.func.count(PatientProfile.id))) == before
-
-
-def test_staff_cannot_self_register_a_role(client, db):
-    """Whatever a registration form carries, the new account is a patient."""
-    client.submit(
-        "/auth/register",
-        {
-            "email": "sneaky@example.org",
-            "password": "long-enough-1",
-            "confirm": "long-enough-1",
-            "last_name": "X",
-            "first_name": "Y",
-            "date_of_birth": "1990-01-01",
-            "role": "admin",
-        },
-    )
-    assert db.session.scalar(sa.select(User.role).filter_by(email="sneaky@example.org")) == Role.PATIENT
 
 
 def test_password_change(client, login_as):

@@ -79,12 +79,10 @@ def test_raw_body_upload_streams_the_request(client, login_as, store):
         (b"<!doctype html><html><script>alert(1)</script>", "page.html", "text/html", "not accepted"),
         (b"PK\x03\x04" + b"\0" * 100, "results.zip", "application/zip", "not accepted"),
         (b"MZ\x90\x00" + b"\0" * 100, "results.pdf", "application/pdf", "not accepted"),
-        (PNG, "scan.pdf", "application/pdf", "do not match"),
-        (PDF, "scan.exe", "application/octet-stream", "do not match"),
     ],
 )
 def test_refused_types_leave_nothing(client, login_as, store, db, data, filename, content_type, reason):
-    """SVG, HTML, archives, executables and files whose bytes disagree with their name are refused, nothing kept."""
+    """SVG, HTML, archives and executables are refused whatever their name says, and nothing is kept."""
     login_as(Role.PATIENT)
     before = stored_keys(store)
     response = _send(client, data, filename, content_type)
@@ -233,6 +231,6 @@ def test_failed_commit_removes_the_stored_object(app, store, db):
         connection.execute(sa.text("DELETE FROM patient_profile WHERE id = :id"), {"id": patient.id})
         connection.execute(sa.text('DELETE FROM "user" WHERE id = :id'), {"id": patient.user_id})
     with pytest.raises(sa.exc.IntegrityError):
-        store_upload(io.BytesIO(PDF), "late.pdf", "application/pdf", FileKind.LAB_RESULT, patient, uploader)
+        store_upload(io.BytesIO(PDF), "late.pdf", FileKind.LAB_RESULT, patient, uploader)
     assert stored_keys(store) == before
     assert db.session.scalar(sa.select(sa.func.count(StoredFile.id))) == 0

@@ -1,0 +1,128 @@
+"""Self-registration that tells nobody which e-mails have accounts: every registration ends in an e-mail.
+
+The form's answer is the same page for a new address and a taken one. A new address gets a link that creates the
+account when opened (nothing is stored before, so nobody can hold an address they cannot read); the owner of a
+taken address is told that someone tried to register with it. Both paths hash the password and send one e-mail,
+so neither answer is faster than the other.
+"""
+
+import logging
+import smtplib
+from datetime import date
+
+import sqlalchemy as sa
+from flask import current_app, render_template, url_for
+from flask_babel import force_locale
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+from itsdangerous import BadSignature, URLSafeTimedSerializer
+from sqlalchemy.exc import IntegrityError
+
+from app.auth.forms import RegisterForm
+from app.extensions import db
+from app.i18n import LANGUAGES, current_language
+from app.mail import deliver, plain_message
+from app.models import PatientProfile, Role, User, normalise_email
+from app.passwords import hash_password
+from app.refusals import Refusal
+
+logger = logging.getLogger(__name__)
+
+# How long a confirmation link works.
+LINK_HOURS = 24
+
+
+def _serializer() -> URLSafeTimedSerializer:
+    """Signs the registration carried by the link (the secret key signs it; only this purpose's salt opens it)."""
+    return URLSafeTimedSerializer(current_app.secret_key, salt="registration")
+
+
+def _send(to: str, subject: str, body: str) -> None:
+    """Send one e-mail; without SMTP (the demo) or when it fails the answer must not differ, so it is logged."""
+    if not current_app.config["SMTP_HOST"]:
+        logger.warning("SMTP_HOST is not set; this e-mail to %s was not sent:\n%s", to, body)
+        return
+    try:
+        deliver(plain_message(to, subject, body))
+    except (smtplib.SMTPException, OSError):
+        logger.exception("A registration e-mail to %s could not be sent", to)
+
+
+def start(form: RegisterForm) -> str:
+    """Answer a valid registration form with one e-mail (a link for a new address, a notice for a taken one);
+    returns the address written to."""
+    email = normalise_email(form.email.data)
+    # Hashed on both paths: the time it takes must not tell a taken address from a new one.
+    password_hash = hash_password(form.password.data)
+    owner = db.session.scalar(sa.select(User).filter_by(email=email))
+    clinic = current_app.config["CLINIC_NAME"]
+    if owner is not None:
+        locale = owner.locale if owner.locale in LANGUAGES else current_language()
+        with force_locale(locale):
+            body = render_template(
+                "email/registration_taken.txt", clinic_name=clinic, login=url_for("auth.login", _external=True)
+            )
+            _send(email, _("Someone tried to register with your e-mail"), body)
+        return email
+    registration = {
+        "email": email,
+        "password_hash": password_hash,
+        "first_name": form.first_name.data.strip(),
+        "middle_name": (form.middle_name.data or "").strip(),
+        "last_name": form.last_name.data.strip(),
+        "date_of_birth": form.date_of_birth.data.isoformat(),
+        "phone": form.phone.data or "",
+        "locale": current_language(),
+    }
+    link = url_for("auth.confirm_registration", token=_serializer().dumps(registration), _external=True)
+    body = render_template("email/registration_confirm.txt", clinic_name=clinic, link=link, hours=LINK_HOURS)
+    _send(email, _("Confirm your registration"), body)
+    return email
+
+
+class LinkRefused(Refusal):
+    """A confirmation link that is forged, damaged or older than LINK_HOURS."""
+
+    status = 400
+
+    def __init__(self) -> None:
+        super().__init__("bad_link", _l("This link is not valid or has expired. Please register again."))
+
+
+def load(token: str) -> dict:
+    """The registration a link carries; LinkRefused when it is forged or older than LINK_HOURS."""
+    try:
+        return _serializer().loads(token, max_age=LINK_HOURS * 3600)
+    except BadSignature:
+        raise LinkRefused() from None
+
+
+def finish(registration: dict) -> User | None:
+    """Create the account and patient record a confirmed link describes; None if the address has one already."""
+    email = registration["email"]
+    if db.session.scalar(sa.select(User.id).filter_by(email=email)) is not None:
+        return None
+    user = User(
+        email=email,
+        phone=registration["phone"] or None,
+        role=Role.PATIENT,
+        timezone=current_app.config["BABEL_DEFAULT_TIMEZONE"],
+        locale=registration["locale"],
+    )
+    user.password_hash = registration["password_hash"]
+    user.patient_profile = PatientProfile(
+        first_name=registration["first_name"],
+        middle_name=registration["middle_name"] or None,
+        last_name=registration["last_name"],
+        date_of_birth=date.fromisoformat(registration["date_of_birth"]),
+        phone=registration["phone"] or None,
+        email=email,
+    )
+    db.session.add(user)
+    try:
+        db.session.commit()
+    except IntegrityError:
+        # The link was opened twice at the same moment: the other request created the account.
+        db.session.rollback()
+        return None
+    return user
