@@ -1,28 +1,31 @@
 """Self-registration that tells nobody which e-mails have accounts: every registration ends in an e-mail.
 
 The form's answer is the same page for a new address and a taken one. A new address gets a link that creates the
-account when opened (nothing is stored before, so nobody can hold an address they cannot read); the owner of a
-taken address is told that someone tried to register with it. Both paths hash the password and send one e-mail,
-so neither answer is faster than the other.
+account when opened (until then the form waits as a PendingRegistration, so nobody can hold an address they cannot
+read); the owner of a taken address is told that someone tried to register with it. Both paths hash the password
+and send one e-mail, so neither answer is faster than the other. The link carries a random token only: the details
+and the password hash stay on the server.
 """
 
+import hashlib
 import logging
+import secrets
 import smtplib
-from datetime import date
+from datetime import date, timedelta
 
 import sqlalchemy as sa
 from flask import current_app, render_template, url_for
 from flask_babel import force_locale
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
-from itsdangerous import BadSignature, URLSafeTimedSerializer
 from sqlalchemy.exc import IntegrityError
 
 from app.auth.forms import RegisterForm
+from app.clock import utcnow
 from app.extensions import db
 from app.i18n import LANGUAGES, current_language
 from app.mail import deliver, plain_message
-from app.models import PatientProfile, Role, User, normalise_email
+from app.models import PatientProfile, PendingRegistration, Role, User, normalise_email
 from app.passwords import hash_password
 from app.refusals import Refusal
 
@@ -32,9 +35,9 @@ logger = logging.getLogger(__name__)
 LINK_HOURS = 24
 
 
-def _serializer() -> URLSafeTimedSerializer:
-    """Signs the registration carried by the link (the secret key signs it; only this purpose's salt opens it)."""
-    return URLSafeTimedSerializer(current_app.secret_key, salt="registration")
+def _digest(token: str) -> str:
+    """What is stored of a link's token."""
+    return hashlib.sha256(token.encode()).hexdigest()
 
 
 def _send(to: str, subject: str, body: str) -> None:
@@ -64,8 +67,7 @@ def start(form: RegisterForm) -> str:
             )
             _send(email, _("Someone tried to register with your e-mail"), body)
         return email
-    registration = {
-        "email": email,
+    details = {
         "password_hash": password_hash,
         "first_name": form.first_name.data.strip(),
         "middle_name": (form.middle_name.data or "").strip(),
@@ -74,7 +76,21 @@ def start(form: RegisterForm) -> str:
         "phone": form.phone.data or "",
         "locale": current_language(),
     }
-    link = url_for("auth.confirm_registration", token=_serializer().dumps(registration), _external=True)
+    now = utcnow()
+    # Forms nobody confirmed in time go as new ones come: the table holds a day of registrations at most.
+    db.session.execute(sa.delete(PendingRegistration).where(PendingRegistration.expires_at < now))
+    token = secrets.token_urlsafe(32)
+    db.session.add(
+        PendingRegistration(
+            token_digest=_digest(token),
+            email=email,
+            details=details,
+            created_at=now,
+            expires_at=now + timedelta(hours=LINK_HOURS),
+        )
+    )
+    db.session.commit()
+    link = url_for("auth.confirm_registration", token=token, _external=True)
     body = render_template("email/registration_confirm.txt", clinic_name=clinic, link=link, hours=LINK_HOURS)
     _send(email, _("Confirm your registration"), body)
     return email
@@ -89,19 +105,22 @@ class LinkRefused(Refusal):
         super().__init__("bad_link", _l("This link is not valid or has expired. Please register again."))
 
 
-def load(token: str) -> dict:
-    """The registration a link carries; LinkRefused when it is forged or older than LINK_HOURS."""
-    try:
-        return _serializer().loads(token, max_age=LINK_HOURS * 3600)
-    except BadSignature:
-        raise LinkRefused() from None
+def load(token: str) -> PendingRegistration:
+    """The registration a link opens; LinkRefused when the token is unknown, already used or older than
+    LINK_HOURS."""
+    if len(token) > 100:
+        raise LinkRefused()
+    pending = db.session.scalar(sa.select(PendingRegistration).filter_by(token_digest=_digest(token)))
+    if pending is None or pending.expires_at <= utcnow():
+        raise LinkRefused()
+    return pending
 
 
-def finish(registration: dict) -> User | None:
-    """Create the account and patient record a confirmed link describes; None if the address has one already."""
-    email = registration["email"]
-    if db.session.scalar(sa.select(User.id).filter_by(email=email)) is not None:
-        return None
+def finish(pending: PendingRegistration) -> User | None:
+    """Create the account and patient record a confirmed link describes; None if the address has one already (a
+    link opened twice, or two registrations of one address: the first opened wins). Links stay until they expire
+    so that a second opening says "sign in" rather than "expired"."""
+    email, registration = pending.email, pending.details
     user = User(
         email=email,
         phone=registration["phone"] or None,

@@ -4,6 +4,7 @@ from app.models.appointment import ACTIVE_STATUSES, Appointment, AppointmentStat
 from app.models.audit import AuditEvent
 from app.models.chat import ChatMessage, ChatReadMark, ChatThread, MessageKind
 from app.models.patient import Guardianship, PatientProfile, Sex
+from app.models.registration import PendingRegistration
 from app.models.reminder import ReminderDelivery
 from app.models.schedule import ExceptionKind, ScheduleException, WorkingInterval
 from app.models.service import Service, ServiceKind
@@ -26,6 +27,7 @@ __all__ = [
     "Intake",
     "MessageKind",
     "PatientProfile",
+    "PendingRegistration",
     "ReminderDelivery",
     "Role",
     "ScheduleException",
