@@ -42,7 +42,6 @@ from app.permissions.patient import (
 )
 from app.permissions.sensitive import (
     can_share_appointment,
-    is_open_appointment,
     is_sensitive,
     open_appointment_files,
     open_appointments,
@@ -67,7 +66,6 @@ __all__ = [
     "get_file_or_404",
     "get_patient_or_404",
     "has_chats",
-    "is_open_appointment",
     "is_sensitive",
     "joinable_chats",
     "methodologist_files",

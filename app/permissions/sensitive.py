@@ -22,7 +22,7 @@ def sensitive_services() -> sa.Select:
 
 def open_appointments() -> ColumnElement[bool]:
     """Appointments whose content other doctors may see, as a condition on Appointment: not of a sensitive
-    specialty, or shared by the patient (the twin of is_open_appointment)."""
+    specialty, or shared by the patient."""
     # Both arms read the appointment row itself; the subquery is hashed once over the few sensitive services.
     return Appointment.shared_at.is_not(None) | Appointment.service_id.not_in(sensitive_services())
 
@@ -43,11 +43,6 @@ def open_appointment_files() -> ColumnElement[bool]:
 def is_sensitive(appointment: Appointment) -> bool:
     """The appointment is of a sensitive specialty (shared or not)."""
     return appointment.service.specialty.sensitive
-
-
-def is_open_appointment(appointment: Appointment) -> bool:
-    """Other doctors may see the appointment's content: not sensitive, or shared (see open_appointments)."""
-    return appointment.shared_at is not None or not is_sensitive(appointment)
 
 
 def can_share_appointment(user: User, appointment: Appointment) -> bool:

@@ -8,7 +8,10 @@ import pytest
 import sqlalchemy as sa
 from flask_migrate import downgrade, upgrade
 
+from app.clock import utcnow
 from app.models import AuditEvent, Guardianship, Intake, Role, Specialty
+from app.scheduling.booking import reschedule
+from app.scheduling.slots import free_slots
 from tests import factories
 
 REASON = "Panic attacks before exams"
@@ -121,6 +124,20 @@ def test_a_guardian_shares_but_nobody_else_can(app, db, care):
     db.session.refresh(session)
     assert session.shared_at is not None and session.shared_by_id == guardian.id
     assert signed_in(app, other).get(f"/doctor/appointments/{session.public_id}").status_code == 200
+
+
+def test_a_shared_appointment_stays_shared_when_moved(app, db, care):
+    """Rescheduling books a new appointment; the patient's decision to share goes with it."""
+    _psychology, psychologist, other, patient, session, _ordinary = care
+    factories.working_week(psychologist)
+    signed_in(app, patient.user).submit(f"/patient/appointments/{session.public_id}/share", {"confirm": "y"})
+    db.session.refresh(session)
+    later = free_slots(psychologist, session.service, utcnow(), limit=3)[-1]
+
+    moved = reschedule(session, later.starts_at, patient.user)
+
+    assert moved.id != session.id and moved.shared_at == session.shared_at
+    assert signed_in(app, other).get(f"/doctor/appointments/{moved.public_id}").status_code == 200
 
 
 def _down_revision() -> str:
