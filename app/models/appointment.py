@@ -93,16 +93,15 @@ class Appointment(db.Model):
     # When reception saw the patient arrive; kept apart from the status, which stays booked or confirmed.
     arrived_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     # When the patient (or a guardian) shared a sensitive specialty's appointment with their other doctors; None
-    # while it stays with its own specialist (app/permissions/sensitive.py).
+    # while it stays with its own specialist (app/permissions/sensitive.py). Who shared or withdrew it, and when, is
+    # in the audit trail (app/patients/sharing.py).
     shared_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
-    shared_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("user.id", ondelete="SET NULL"))
 
     patient = db.relationship("PatientProfile")
     doctor = db.relationship("User", foreign_keys=[doctor_id])
     service = db.relationship("Service")
     created_by = db.relationship("User", foreign_keys=[created_by_id])
     cancelled_by = db.relationship("User", foreign_keys=[cancelled_by_id])
-    shared_by = db.relationship("User", foreign_keys=[shared_by_id])
     intake = db.relationship("Intake", back_populates="appointment", uselist=False)
     # The patient–doctor chat thread this appointment writes into (shared by all the pair's appointments).
     chat_thread = db.relationship(

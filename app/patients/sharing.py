@@ -31,7 +31,7 @@ def share_appointment(user: User, appointment: Appointment, now: datetime | None
     changed = db.session.execute(
         sa.update(Appointment)
         .where(Appointment.id == appointment.id, Appointment.shared_at.is_(None))
-        .values(shared_at=now or utcnow(), shared_by_id=user.id)
+        .values(shared_at=now or utcnow())
     ).rowcount
     db.session.commit()
     db.session.refresh(appointment)
@@ -45,7 +45,7 @@ def stop_sharing_appointment(user: User, appointment: Appointment) -> None:
     changed = db.session.execute(
         sa.update(Appointment)
         .where(Appointment.id == appointment.id, Appointment.shared_at.is_not(None))
-        .values(shared_at=None, shared_by_id=None)
+        .values(shared_at=None)
     ).rowcount
     db.session.commit()
     db.session.refresh(appointment)

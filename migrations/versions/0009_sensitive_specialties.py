@@ -15,16 +15,16 @@ down_revision = '0008'
 branch_labels = None
 depends_on = None
 
+# Both tables are pointed at by others (services, chat messages, files, questionnaires). On SQLite with foreign keys
+# on, a batch copy of such a table would drop the old copy row by row, cascading into those tables, so the columns
+# are added and dropped in place: ALTER TABLE ADD COLUMN, and DROP COLUMN (SQLite 3.35+), with no foreign keys.
+COLUMNS = (('appointment', 'shared_at'), ('specialty', 'sensitive'))
+
 
 def upgrade():
-    with op.batch_alter_table('specialty', schema=None) as batch_op:
-        batch_op.add_column(sa.Column('sensitive', sa.Boolean(), server_default=sa.false(), nullable=False))
-    with op.batch_alter_table('appointment', schema=None) as batch_op:
-        batch_op.add_column(sa.Column('shared_at', sa.DateTime(timezone=True), nullable=True))
-        batch_op.add_column(sa.Column('shared_by_id', sa.Integer(), nullable=True))
-        batch_op.create_foreign_key(
-            batch_op.f('fk_appointment_shared_by_id_user'), 'user', ['shared_by_id'], ['id'], ondelete='SET NULL'
-        )
+    # A plain string default, not sa.false(): SQLite adds a column with an expression default only by copying.
+    op.add_column('specialty', sa.Column('sensitive', sa.Boolean(), server_default='0', nullable=False))
+    op.add_column('appointment', sa.Column('shared_at', sa.DateTime(timezone=True), nullable=True))
     # A clinic that already has psychology keeps it with its specialists from now on; the admin can change that.
     op.execute(
         sa.text("UPDATE specialty SET sensitive = :yes WHERE slug IN ('psychology', 'psychologist')").bindparams(
@@ -34,9 +34,8 @@ def upgrade():
 
 
 def downgrade():
-    with op.batch_alter_table('appointment', schema=None) as batch_op:
-        batch_op.drop_constraint(batch_op.f('fk_appointment_shared_by_id_user'), type_='foreignkey')
-        batch_op.drop_column('shared_by_id')
-        batch_op.drop_column('shared_at')
-    with op.batch_alter_table('specialty', schema=None) as batch_op:
-        batch_op.drop_column('sensitive')
+    for table, column in COLUMNS:
+        if op.get_bind().dialect.name == 'sqlite':
+            op.execute(f'ALTER TABLE {table} DROP COLUMN {column}')
+        else:
+            op.drop_column(table, column)

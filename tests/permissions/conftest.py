@@ -60,7 +60,6 @@ def clinic(db) -> Clinic:
         ),
     )
     a.shared_sensitive.shared_at = tomorrow
-    a.shared_sensitive.shared_by = u.patient
     db.session.commit()
     f = SimpleNamespace(
         lab=stored_file(FileKind.LAB_RESULT, p.own, u.patient),
