@@ -6,9 +6,10 @@ from app.extensions import db
 from app.models import AuditEvent, PatientProfile, User
 
 
-def record(action: str, obj, patient: PatientProfile | None, actor: User) -> AuditEvent | None:
-    """Audit a staff member's access to an object concerning a patient; patients' own access is not audited."""
-    if actor is None or not actor.is_authenticated or not actor.is_staff:
+def record(action: str, obj, patient: PatientProfile | None, actor: User, consent: bool = False) -> AuditEvent | None:
+    """Audit a staff member's access to an object concerning a patient; patients' own access is not audited, but
+    their decisions about who else may see their record are (`consent`, e.g. sharing a sensitive appointment)."""
+    if actor is None or not actor.is_authenticated or not (actor.is_staff or consent):
         return None
     event = AuditEvent(
         actor_id=actor.id,

@@ -78,10 +78,10 @@ def dependant(guardian: User, active: bool = True, **values) -> PatientProfile:
     return child
 
 
-def specialty(slug: str | None = None) -> Specialty:
-    """A specialty."""
+def specialty(slug: str | None = None, sensitive: bool = False) -> Specialty:
+    """A specialty; a sensitive one keeps its appointments with its specialist and the patient until shared."""
     slug = slug or f"specialty-{_n()}"
-    row = Specialty(slug=slug, name_en=slug.title(), name_ru=f"Специальность {slug}")
+    row = Specialty(slug=slug, name_en=slug.title(), name_ru=f"Специальность {slug}", sensitive=sensitive)
     db.session.add(row)
     db.session.commit()
     return row

@@ -2,10 +2,14 @@
 cabinet. The rest of the suite runs on PostgreSQL, so this is what keeps the demo working on SQLite."""
 
 import pytest
+import sqlalchemy as sa
 from flask import url_for
 
 from app.auth.views import LANDING
 from app.demo import DEMO_PASSWORD, SIGN_INS
+from app.demo.catalogue import PSYCHOLOGY_INTAKE
+from app.extensions import db
+from app.models import Appointment, PatientProfile, User
 
 pytestmark = pytest.mark.sqlite_only
 
@@ -32,3 +36,33 @@ def test_demo_on_sqlite_migrates_seeds_and_opens_every_cabinet(app, runner):
         cabinet = client.get(signed_in.headers["Location"])
         assert cabinet.status_code == 200, (email, signed_in.headers["Location"])
         assert 'action="/auth/logout"' in cabinet.get_data(as_text=True)  # shown signed in
+
+
+def test_demo_psychologist_appointment_is_closed_to_the_endocrinologist_until_shared(app, runner):
+    """The demo patient's psychology session, questionnaire filled in, answers 404 to the demo endocrinologist who
+    also treats her; once she shares it from her cabinet he opens it and reads the reason; withdrawn, 404 again."""
+    for command in (["db", "upgrade"], ["seed-demo"], ["seed-demo"]):  # seeding twice keeps one session
+        result = runner.invoke(args=command)
+        assert result.exit_code == 0, (command, result.output, result.exception)
+    with app.app_context():
+        psychologist = db.session.scalar(sa.select(User).filter_by(email="psychologist@demo.clinic"))
+        newcomer = db.session.scalar(sa.select(PatientProfile).join(User).where(User.email == "patient@demo.clinic"))
+        session = db.session.scalars(
+            sa.select(Appointment)
+            .where(Appointment.doctor_id == psychologist.id, Appointment.patient_id == newcomer.id)
+            .where(Appointment.intake.has())
+        ).one()
+        url = f"/doctor/appointments/{session.public_id}"
+    reason = PSYCHOLOGY_INTAKE[0]
+    doctor, patient = app.test_client(), app.test_client()
+    assert doctor.sign_in("doctor@demo.clinic", DEMO_PASSWORD).status_code == 302
+    assert patient.sign_in("patient@demo.clinic", DEMO_PASSWORD).status_code == 302
+    assert doctor.get(url).status_code == 404
+    own_page = patient.get(f"/patient/appointments/{session.public_id}").get_data(as_text=True)
+    assert reason in own_page and "Share with my other doctors" in own_page
+    shared = patient.submit(f"/patient/appointments/{session.public_id}/share", {"confirm": "y"})
+    assert shared.status_code == 303
+    opened = doctor.get(url)
+    assert opened.status_code == 200 and reason in opened.get_data(as_text=True)
+    patient.submit(f"/patient/appointments/{session.public_id}/stop-sharing")
+    assert doctor.get(url).status_code == 404

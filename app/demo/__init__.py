@@ -4,7 +4,7 @@ from datetime import UTC, datetime
 
 import sqlalchemy as sa
 
-from app.demo.activity import add_history, keep_newcomer_appointments, keep_newcomer_chat
+from app.demo.activity import add_history, keep_newcomer_appointments, keep_newcomer_chat, keep_newcomer_psychology
 from app.demo.catalogue import DEMO_PASSWORD, SIGN_INS
 from app.demo.people import (
     add_dependant,
@@ -49,6 +49,7 @@ def seed(now: datetime | None = None) -> dict[str, int]:
         add_history(now, doctors, [*patients, child], services, staff["reception@demo.clinic"])
     keep_newcomer_appointments(now, doctors[0], patients[0], services["endo-first"], services["endo-follow"])
     keep_newcomer_chat(now, doctors[0], patients[0])
+    keep_newcomer_psychology(now, doctors[1], patients[0], services["psy-session"])
     db.session.commit()
     return counts()
 

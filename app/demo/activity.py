@@ -7,7 +7,7 @@ from zoneinfo import ZoneInfo
 
 import sqlalchemy as sa
 
-from app.demo.catalogue import CLINIC_TZ
+from app.demo.catalogue import CLINIC_TZ, PSYCHOLOGY_INTAKE
 from app.extensions import db
 from app.models import (
     ACTIVE_STATUSES,
@@ -15,6 +15,7 @@ from app.models import (
     AppointmentStatus,
     ChatMessage,
     ChatThread,
+    Intake,
     PatientProfile,
     Service,
     User,
@@ -78,6 +79,32 @@ def keep_newcomer_appointments(now, doctor: User, patient: PatientProfile, first
     week_from, week_to = now + timedelta(days=6), now + timedelta(days=8)
     if not _has_active(doctor, patient, now + timedelta(days=5), now + timedelta(days=9)):
         _book_first_free(doctor, patient, follow, week_from, week_to)
+
+
+def keep_newcomer_psychology(now, psychologist: User, patient: PatientProfile, session: Service) -> None:
+    """patient@demo.clinic has an upcoming session with the psychologist, its questionnaire filled in and not shared:
+    the demo endocrinologist, who treats her too, cannot open it until she shares it from her cabinet."""
+    tz = ZoneInfo(CLINIC_TZ)
+    if not _has_active(psychologist, patient, now, now + timedelta(days=14)):
+        day = (now + timedelta(days=2)).astimezone(tz).date()
+        start = datetime.combine(day, time(11, 0), tzinfo=tz).astimezone(UTC)
+        _book_first_free(psychologist, patient, session, start, start + timedelta(days=2))
+    upcoming = db.session.scalar(
+        sa.select(Appointment)
+        .where(
+            Appointment.doctor_id == psychologist.id,
+            Appointment.patient_id == patient.id,
+            Appointment.starts_at > now,
+            Appointment.status.in_(ACTIVE_STATUSES),
+        )
+        .order_by(Appointment.starts_at)
+    )
+    if upcoming is not None and upcoming.intake is None:
+        reason, complaints, medication = PSYCHOLOGY_INTAKE
+        db.session.add(
+            Intake(appointment=upcoming, reason=reason, complaints=complaints, medication=medication, answered_at=now)
+        )
+        db.session.flush()
 
 
 def keep_newcomer_chat(now, doctor: User, patient: PatientProfile) -> None:

@@ -26,6 +26,16 @@ SPECIALTIES = [
     ("ultrasound", "Ultrasound diagnostics", "Ультразвуковая диагностика"),
 ]
 
+# Their appointments stay with their specialists unless the patient shares one (the admin may mark others).
+SENSITIVE_SPECIALTIES = {"psychology"}
+
+# What the newcomer wrote in the psychologist's questionnaire: the demo endocrinologist must not read it unshared.
+PSYCHOLOGY_INTAKE = (
+    "Anxiety, panic attacks before work meetings",
+    "Trouble falling asleep for two months; racing heart in crowded places.",
+    "None",
+)
+
 # code, specialty, English, Russian, minutes, price, kind
 SERVICES = [
     (

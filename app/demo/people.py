@@ -6,7 +6,16 @@ from decimal import Decimal
 
 import sqlalchemy as sa
 
-from app.demo.catalogue import CLINIC_TZ, PATIENT_NAMES, PATIENT_TIMEZONES, SERVICES, SIGN_INS, SPECIALISTS, SPECIALTIES
+from app.demo.catalogue import (
+    CLINIC_TZ,
+    PATIENT_NAMES,
+    PATIENT_TIMEZONES,
+    SENSITIVE_SPECIALTIES,
+    SERVICES,
+    SIGN_INS,
+    SPECIALISTS,
+    SPECIALTIES,
+)
 from app.extensions import db
 from app.models import (
     Guardianship,
@@ -31,8 +40,11 @@ def _get_or_add(model, lookup: dict, **values):
 
 
 def add_specialties() -> dict[str, Specialty]:
-    """The clinic's specialties by slug."""
-    return {slug: _get_or_add(Specialty, {"slug": slug}, name_en=en, name_ru=ru) for slug, en, ru in SPECIALTIES}
+    """The clinic's specialties by slug; psychology is sensitive (an existing row keeps what the admin chose)."""
+    return {
+        slug: _get_or_add(Specialty, {"slug": slug}, name_en=en, name_ru=ru, sensitive=slug in SENSITIVE_SPECIALTIES)
+        for slug, en, ru in SPECIALTIES
+    }
 
 
 def add_services(specialties: dict[str, Specialty]) -> dict[str, Service]:

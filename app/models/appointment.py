@@ -92,6 +92,10 @@ class Appointment(db.Model):
     chat_closes_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     # When reception saw the patient arrive; kept apart from the status, which stays booked or confirmed.
     arrived_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # When the patient (or a guardian) shared a sensitive specialty's appointment with their other doctors; None
+    # while it stays with its own specialist (app/permissions/sensitive.py). Who shared or withdrew it, and when, is
+    # in the audit trail (app/patients/sharing.py).
+    shared_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
     patient = db.relationship("PatientProfile")
     doctor = db.relationship("User", foreign_keys=[doctor_id])

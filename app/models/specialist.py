@@ -25,6 +25,9 @@ class Specialty(db.Model):
     slug: Mapped[str] = mapped_column(sa.String(64), unique=True)
     name_en: Mapped[str] = mapped_column(sa.String(120))
     name_ru: Mapped[str] = mapped_column(sa.String(120))
+    # Psychology and any specialty the clinic marks: its appointments, chat and files stay with that specialist and
+    # the patient unless the patient shares an appointment (app/permissions/sensitive.py).
+    sensitive: Mapped[bool] = mapped_column(default=False, server_default=sa.false())
 
     specialists = db.relationship("SpecialistProfile", secondary=specialist_specialty, back_populates="specialties")
     services = db.relationship("Service", back_populates="specialty", order_by="Service.price")

@@ -1,7 +1,9 @@
 """Named permission predicates, one module per resource, used alike by pages, JSON, sockets and file links.
 
 Each list has a set-based twin (a SQL condition: visible_patients, visible_appointments, joinable_chats,
-visible_files) that both the list's query and the single-object predicate use, so the two cannot disagree.
+visible_files) that both the list's query and the single-object predicate use, so the two cannot disagree. A rule
+that narrows several twins at once is a named condition of its own, joined to each with `&`: open_appointments()
+and open_appointment_files() keep sensitive specialties' unshared appointments with their two parties.
 """
 
 from app.permissions.appointment import (
@@ -42,6 +44,12 @@ from app.permissions.patient import (
     treats,
     visible_patients,
 )
+from app.permissions.sensitive import (
+    can_share_appointment,
+    is_sensitive,
+    open_appointment_files,
+    open_appointments,
+)
 
 __all__ = [
     "_get_or_404",
@@ -52,6 +60,7 @@ __all__ = [
     "can_join_chat",
     "can_mark_lab_result",
     "can_rotate_feed",
+    "can_share_appointment",
     "can_upload_file",
     "can_view_appointment",
     "can_view_file",
@@ -63,10 +72,13 @@ __all__ = [
     "get_markable_file_or_404",
     "get_patient_or_404",
     "has_chats",
+    "is_sensitive",
     "joinable_chats",
     "lab_results",
     "markable_files",
     "methodologist_files",
+    "open_appointment_files",
+    "open_appointments",
     "parse_uuid",
     "represented_ids",
     "represented_patients",

@@ -6,6 +6,7 @@ from sqlalchemy.sql.elements import ColumnElement
 from app.models import Appointment, Role, User
 from app.permissions.lookup import _get_or_404, admits
 from app.permissions.patient import represented_ids, treated_ids
+from app.permissions.sensitive import open_appointments
 
 
 def sees_colleagues_work(doctor: User) -> bool:
@@ -16,18 +17,22 @@ def sees_colleagues_work(doctor: User) -> bool:
 
 def visible_appointments(user: User) -> ColumnElement[bool]:
     """The appointments the user may open, as a condition on Appointment (the twin of can_view_appointment): the
-    patient's or guardian's, the doctor's own, a non-restricted doctor's shared patients', all for reception."""
+    patient's or guardian's, the doctor's own, a non-restricted doctor's shared patients' (but a sensitive specialty's
+    only once the patient shares it), all for reception (whose pages show no reasons, chat or files)."""
     if user.role == Role.PATIENT:
         return Appointment.patient_id.in_(represented_ids(user))
     if user.role == Role.DOCTOR:
         own = Appointment.doctor_id == user.id
         # Restricted specialists see nothing of other specialists' work.
-        return own | Appointment.patient_id.in_(treated_ids(user)) if sees_colleagues_work(user) else own
+        if not sees_colleagues_work(user):
+            return own
+        return own | (Appointment.patient_id.in_(treated_ids(user)) & open_appointments())
     return sa.true() if user.role == Role.RECEPTION else sa.false()
 
 
 def can_view_appointment(user: User, appointment: Appointment) -> bool:
-    """May open the appointment: its patient or guardian, its doctor, a treating non-restricted doctor, reception."""
+    """May open the appointment: its patient or guardian, its doctor, a treating non-restricted doctor (a sensitive
+    specialty's only when shared), reception."""
     if user.role == Role.DOCTOR and appointment.doctor_id == user.id:
         # The twin's first branch for doctors, answered without a query: their own appointment.
         return True

@@ -11,6 +11,8 @@ from app.permissions.patient import represented_ids
 def joinable_chats(user: User) -> ColumnElement[bool]:
     """The appointments whose chat the user takes part in, as a condition on Appointment (the twin of
     can_join_chat): only the patient (or guardian) and the appointment's own doctor."""
+    # These two are exactly who may see a sensitive specialty's appointment, so open_appointments() (see
+    # app/permissions/sensitive.py) would add nothing here: no colleague, reception or methodologist ever joins.
     if user.role == Role.PATIENT:
         return Appointment.patient_id.in_(represented_ids(user))
     return Appointment.doctor_id == user.id if user.role == Role.DOCTOR else sa.false()

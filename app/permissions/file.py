@@ -8,6 +8,7 @@ from app.models import Appointment, ChatMessage, ChatThread, FileKind, PatientPr
 from app.permissions.appointment import sees_colleagues_work
 from app.permissions.lookup import _get_or_404, admits
 from app.permissions.patient import acts_for, represented_ids, treated_ids, treats
+from app.permissions.sensitive import open_appointment_files
 
 
 def lab_results() -> ColumnElement[bool]:
@@ -18,8 +19,9 @@ def lab_results() -> ColumnElement[bool]:
 
 
 def methodologist_files() -> ColumnElement[bool]:
-    """What the methodologists' queue holds and what a methodologist may open: lab results, nothing else."""
-    return lab_results()
+    """What the methodologists' queue holds and what a methodologist may open: lab results, nothing else, and
+    nothing of a sensitive specialty's appointment the patient has not shared."""
+    return lab_results() & open_appointment_files()
 
 
 def _patient_files_for(user: User) -> ColumnElement[bool]:
@@ -30,18 +32,21 @@ def _patient_files_for(user: User) -> ColumnElement[bool]:
         own_appointments = sa.select(Appointment.id).where(Appointment.doctor_id == user.id)
         own = (StoredFile.uploaded_by_id == user.id) | StoredFile.appointment_id.in_(own_appointments)
         # Restricted specialists see only what belongs to their own appointments.
-        return own | StoredFile.patient_id.in_(treated_ids(user)) if sees_colleagues_work(user) else own
+        if not sees_colleagues_work(user):
+            return own
+        return own | (StoredFile.patient_id.in_(treated_ids(user)) & open_appointment_files())
     if user.role == Role.METHODOLOGIST:
         return methodologist_files()
     if user.role == Role.RECEPTION and current_app.config["RECEPTION_CAN_DOWNLOAD_FILES"]:
-        return sa.true()
+        # Reception never opens a sensitive appointment's files, even where it may download the rest.
+        return open_appointment_files()
     return sa.false()
 
 
 def visible_files(user: User) -> ColumnElement[bool]:
     """The files the user may download, as a condition on StoredFile (the twin of can_view_file): never deleted
     ones; avatars for everyone; a patient's files for the patient or guardian, treating doctors, methodologists
-    for the queue's files, reception if allowed."""
+    for the queue's files, reception if allowed; an unshared sensitive appointment's only for its two parties."""
     avatar = StoredFile.patient_id.is_(None) & (StoredFile.kind == FileKind.AVATAR)
     concerning_patient = StoredFile.patient_id.is_not(None) & _patient_files_for(user)
     return StoredFile.deleted_at.is_(None) & (avatar | concerning_patient)

@@ -195,9 +195,10 @@ def reschedule(appointment: Appointment, new_starts_at: datetime, by: User, now:
     # changed since it was loaded; on PostgreSQL it also locks the row, so a concurrent start waits and is then
     # refused), and book() commits it together with the new row, so the database never holds two overlapping
     # active appointments; any refusal rolls the whole transaction back and the original stays as it was.
+    shared_at = appointment.shared_at
     _stage_cancel(appointment, by, "rescheduled", utcnow())
     try:
-        return book(
+        moved = book(
             appointment.patient,
             appointment.doctor,
             appointment.service,
@@ -211,3 +212,8 @@ def reschedule(appointment: Appointment, new_starts_at: datetime, by: User, now:
         # book() rolls back only the refusals it detects after inserting; the earlier ones leave our change pending.
         db.session.rollback()
         raise
+    if shared_at is not None:
+        # The patient shared this visit with their other doctors; moving it in time does not take that back.
+        moved.shared_at = shared_at
+        db.session.commit()
+    return moved

@@ -42,3 +42,9 @@ class StaffForm(FlaskForm):
         """A doctor practises at least one specialty."""
         if self.role.data == Role.DOCTOR.value and not field.data:
             raise ValidationError(_l("Choose at least one specialty for a doctor."))
+
+
+class SensitivityForm(FlaskForm):
+    """Mark a specialty sensitive, or ordinary again."""
+
+    sensitive = BooleanField(_l("Sensitive"))

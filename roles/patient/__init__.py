@@ -8,4 +8,4 @@ from roles.gate import guard_blueprint
 bp = Blueprint("patient", __name__)
 guard_blueprint(bp, Role.PATIENT)
 
-from roles.patient import booking, chat, views  # noqa: E402,F401  (routes attach to bp)
+from roles.patient import booking, chat, sharing, views  # noqa: E402,F401  (routes attach to bp)

@@ -38,3 +38,13 @@ class RescheduleForm(FlaskForm):
     """Move an appointment to the chosen free slot."""
 
     starts_at = HiddenField(validators=[DataRequired()])
+
+
+class ShareForm(FlaskForm):
+    """Share a sensitive specialty's appointment with one's other doctors, once the patient has said they understand."""
+
+    confirm = BooleanField(_l("I understand and want to share it"), validators=[DataRequired()])
+
+
+class StopSharingForm(FlaskForm):
+    """Withdraw a shared appointment (the CSRF token is all it carries)."""

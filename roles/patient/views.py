@@ -8,12 +8,12 @@ from app.clock import utcnow
 from app.database import reads_only
 from app.extensions import db
 from app.models import FileKind, StoredFile
-from app.permissions import get_appointment_or_404, represented_patients
+from app.permissions import can_share_appointment, get_appointment_or_404, represented_patients
 from app.scheduling.booking import can_patient_cancel, cancel_refusal
 from app.scheduling.queries import past_for_patient, upcoming_lines
 from roles.params import requested_page
 from roles.patient import bp
-from roles.patient.forms import CancelForm, IntakeForm
+from roles.patient.forms import CancelForm, IntakeForm, ShareForm, StopSharingForm
 
 
 def _selected_patient():
@@ -93,6 +93,10 @@ def appointment(appointment_id):
         change_refusal=None if refused is None else str(refused),
         cancel_form=CancelForm(),
         intake_form=intake_form,
+        # A sensitive specialty's appointment: who sees it, and the forms to share it or withdraw it.
+        sharing=can_share_appointment(current_user, appt),
+        share_form=ShareForm(),
+        stop_sharing_form=StopSharingForm(),
     )
 
 

@@ -6,16 +6,18 @@ from app.models import Appointment
 from app.permissions import can_change_status, can_view_appointment, visible_appointments
 from tests.permissions.agreement import USERS, decisions
 
-EVERY_APPOINTMENT = {"own", "colleagues", "restricted", "child", "ex_child", "stranger"}
+PSYCHOLOGY = {"sensitive", "shared_sensitive"}
+EVERY_APPOINTMENT = {"own", "colleagues", "restricted", "child", "ex_child", "stranger"} | PSYCHOLOGY
 SEES = {
-    "patient": {"own", "colleagues", "restricted"},
+    "patient": {"own", "colleagues", "restricted"} | PSYCHOLOGY,
     "guardian": {"child"},
     "ex_guardian": set(),
-    # Non-restricted doctors see colleagues' appointments of the patients they treat.
-    "own_doctor": {"own", "colleagues", "restricted", "child", "ex_child"},
-    "colleague": {"own", "colleagues", "restricted"},
-    # Restricted specialists see nothing of other specialists' work.
-    "restricted_doctor": {"restricted"},
+    # Non-restricted doctors see colleagues' appointments of the patients they treat, a sensitive specialty's only
+    # once the patient has shared it.
+    "own_doctor": {"own", "colleagues", "restricted", "child", "ex_child", "shared_sensitive"},
+    "colleague": {"own", "colleagues", "restricted", "shared_sensitive"},
+    # Restricted specialists see nothing of other specialists' work; their own sensitive appointments are theirs.
+    "restricted_doctor": {"restricted"} | PSYCHOLOGY,
     "other_doctor": {"stranger"},
     "reception": EVERY_APPOINTMENT,
     "methodologist": set(),

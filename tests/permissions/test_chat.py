@@ -7,11 +7,12 @@ from app.permissions import can_extend_chat, can_join_chat, has_chats, joinable_
 from tests.permissions.agreement import USERS, decisions
 
 TAKES_PART = {
-    "patient": {"own", "colleagues", "restricted"},
+    "patient": {"own", "colleagues", "restricted", "sensitive", "shared_sensitive"},
     "guardian": {"child"},
     "own_doctor": {"own", "child", "ex_child"},
     "colleague": {"colleagues"},
-    "restricted_doctor": {"restricted"},
+    # Sharing opens a sensitive appointment to the patient's other doctors, never its chat.
+    "restricted_doctor": {"restricted", "sensitive", "shared_sensitive"},
     "other_doctor": {"stranger"},
 }
 

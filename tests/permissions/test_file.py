@@ -10,18 +10,22 @@ from tests.permissions.agreement import USERS, decisions
 from tests.permissions.helpers import stored_file
 
 OF_P = {"lab", "patients_chat_file", "doctors_chat_file", "colleagues_document", "restricted_chat_file"}
-EVERY_FILE = OF_P | {"child_lab", "ex_child_lab", "strangers_lab", "avatar"}
+# What P sent in the psychologist's chat: one appointment P has not shared, one P has.
+PSYCHOLOGY = {"sensitive_chat_file", "shared_sensitive_chat_file"}
+EVERY_FILE = OF_P | PSYCHOLOGY | {"child_lab", "ex_child_lab", "strangers_lab", "avatar"}
 SEES = {
-    "patient": OF_P | {"avatar"},
+    "patient": OF_P | PSYCHOLOGY | {"avatar"},
     "guardian": {"child_lab", "avatar"},
     "ex_guardian": {"avatar"},
-    "own_doctor": OF_P | {"child_lab", "ex_child_lab", "avatar"},
-    "colleague": OF_P | {"avatar"},
+    # Treating doctors see a sensitive specialty's files only once the patient has shared the appointment.
+    "own_doctor": OF_P | {"shared_sensitive_chat_file", "child_lab", "ex_child_lab", "avatar"},
+    "colleague": OF_P | {"shared_sensitive_chat_file", "avatar"},
     # Restricted specialists see only what belongs to their own appointments.
-    "restricted_doctor": {"restricted_chat_file", "avatar"},
+    "restricted_doctor": {"restricted_chat_file", "avatar"} | PSYCHOLOGY,
     "other_doctor": {"strangers_lab", "avatar"},
     "reception": {"avatar"},
-    # The queue's files: lab results; an unmarked chat file (the patient's or the doctor's) is not one.
+    # The queue's files: lab results; an unmarked chat file (the patient's or the doctor's, a sensitive
+    # appointment's too) is not one (tests/chat/test_sensitive.py sends marked ones).
     "methodologist": {"lab", "child_lab", "ex_child_lab", "strangers_lab", "avatar"},
     "admin": {"avatar"},
 }
@@ -36,10 +40,11 @@ def test_can_view_file_agrees_with_visible_files(clinic, who):
 
 
 def test_reception_opens_every_file_only_where_the_clinic_allows(app, clinic):
-    """With RECEPTION_CAN_DOWNLOAD_FILES the predicate and the twin both open every file but deleted ones."""
+    """With RECEPTION_CAN_DOWNLOAD_FILES the predicate and the twin both open every file but deleted ones and those
+    of a sensitive appointment the patient has not shared."""
     app.config["RECEPTION_CAN_DOWNLOAD_FILES"] = True
     by_predicate, by_twin = decisions(StoredFile, clinic.files, clinic.users["reception"], can_view_file, visible_files)
-    assert by_predicate == by_twin == EVERY_FILE
+    assert by_predicate == by_twin == EVERY_FILE - {"sensitive_chat_file"}
 
 
 def test_the_methodologist_opens_what_the_queue_lists_and_nothing_else(client, login_as, db):
