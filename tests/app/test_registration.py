@@ -9,17 +9,8 @@ import sqlalchemy as sa
 
 from app.models import PatientProfile, PendingRegistration, Role, User
 from tests import factories
-from tests.services.smtp import SMTPServer
 
 LINK = re.compile(r"http://localhost/auth/register/confirm/\S+")
-
-
-@pytest.fixture
-def smtp():
-    """A throwaway SMTP server that keeps what it receives."""
-    server = SMTPServer().start()
-    yield server
-    server.stop()
 
 
 @pytest.fixture

@@ -16,14 +16,6 @@ PUBLIC_URL = "https://clinic.example"
 
 
 @pytest.fixture
-def smtp():
-    """A throwaway SMTP server that keeps what it receives."""
-    server = SMTPServer().start()
-    yield server
-    server.stop()
-
-
-@pytest.fixture
 def app_config(app_config, smtp):
     """The app sends its mail to the throwaway server and links to a public address."""
     app_config.update(

@@ -70,14 +70,14 @@ def received(sock) -> dict[str, list[dict]]:
 PDF = b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"
 
 
-def upload(http, appointment, data=PDF, name="analysis.pdf"):
+def upload(http, appointment, data=PDF, name="analysis.pdf", content_type="application/pdf"):
     """Send a chat file through the upload endpoint as the chat's upload.js does."""
     return http.post(
         f"/files?kind=chat_attachment&appointment={appointment.public_id}",
         data=io.BytesIO(data),
         headers={
             "X-Filename": name,
-            "Content-Type": "application/pdf",
+            "Content-Type": content_type,
             "Accept": "application/json",
             "X-CSRFToken": http.csrf_token(),
         },

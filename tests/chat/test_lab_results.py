@@ -17,16 +17,7 @@ PNG = b"\x89PNG\r\n\x1a\n" + os.urandom(2_000)
 
 def upload_image(http, appointment, name="rash.png"):
     """A chat image, uploaded as the chat's upload.js does; returns its file id."""
-    response = http.post(
-        f"/files?kind=chat_attachment&appointment={appointment.public_id}",
-        data=io.BytesIO(PNG),
-        headers={
-            "X-Filename": name,
-            "Content-Type": "image/png",
-            "Accept": "application/json",
-            "X-CSRFToken": http.csrf_token(),
-        },
-    )
+    response = upload(http, appointment, PNG, name, "image/png")
     assert response.status_code == 201, response.get_json()
     return response.json["id"]
 

@@ -57,6 +57,14 @@ def people(shared_database):
         _db.engine.dispose()
 
 
+def open_chat_socket(client: socketio.Client, server: AppServer, http: requests.Session) -> None:
+    """Open a websocket on /chat to `server` with the session cookie `http` holds, as the cabinet's page does."""
+    cookie = "; ".join(f"{name}={value}" for name, value in http.cookies.items())
+    client.connect(
+        server.url, namespaces=["/chat"], transports=["websocket"], headers={"Cookie": cookie}, wait_timeout=10
+    )
+
+
 class Participant:
     """A signed-in person with a python-socketio client on one server, collecting what arrives."""
 
@@ -76,10 +84,7 @@ class Participant:
 
     def connect(self) -> "Participant":
         """Open the websocket to this participant's server with the session cookie."""
-        cookie = "; ".join(f"{name}={value}" for name, value in self.http.cookies.items())
-        self.client.connect(
-            self.server.url, namespaces=["/chat"], transports=["websocket"], headers={"Cookie": cookie}, wait_timeout=10
-        )
+        open_chat_socket(self.client, self.server, self.http)
         return self
 
     def call(self, event: str, **data) -> dict:

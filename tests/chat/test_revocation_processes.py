@@ -16,7 +16,7 @@ from app import create_app
 from app.extensions import db as _db
 from app.models import Guardianship, Role
 from tests import factories
-from tests.chat.test_processes import servers, shared_database  # noqa: F401  (the two-process fixtures)
+from tests.chat.test_processes import open_chat_socket, servers, shared_database  # noqa: F401  (the two-process fixtures)
 from tests.services.app_server import AppServer
 
 CSRF = re.compile(r'<meta name="csrf-token" content="([^"]+)"')
@@ -71,10 +71,7 @@ class Socket:
 
     def connect(self) -> "Socket":
         """Open the websocket with the session cookie; raises socketio.exceptions.ConnectionError when refused."""
-        cookie = "; ".join(f"{name}={value}" for name, value in self.http.cookies.items())
-        self.client.connect(
-            self.server.url, namespaces=["/chat"], transports=["websocket"], headers={"Cookie": cookie}, wait_timeout=10
-        )
+        open_chat_socket(self.client, self.server, self.http)
         return self
 
     def call(self, event: str, **data) -> dict:
