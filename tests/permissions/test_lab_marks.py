@@ -15,7 +15,8 @@ MARKS = {
     "own_doctor": {"patients_chat_file", "doctors_chat_file", "sent_in_own_chat"},
     # Uploaded under the colleague's appointment, so the colleague may mark it too.
     "colleague": {"sent_in_own_chat"},
-    "restricted_doctor": {"restricted_chat_file"},
+    # The psychologist of the matrix: the chat files of their own appointments, sensitive ones included.
+    "restricted_doctor": {"restricted_chat_file", "sensitive_chat_file", "shared_sensitive_chat_file"},
 }
 
 
