@@ -46,20 +46,25 @@ def refusal_response(refusal: Refusal):
     return render_error(refusal.status, str(refusal), refusal.code)
 
 
+def _holds_nul(pairs) -> bool:
+    """Some key or text value of (key, value) pairs holds a NUL character."""
+    return any("\x00" in key or (isinstance(value, str) and "\x00" in value) for key, value in pairs)
+
+
 def _malformed_body() -> bool:
     """Input no route can take: a NUL character (PostgreSQL text cannot hold one, and no person types it) in the
     query or the form, or a JSON body that is not an object of strings (Flask-WTF reads JSON as form data)."""
-    if any("\x00" in key or "\x00" in value for key, value in request.args.items(multi=True)):
+    if _holds_nul(request.args.items(multi=True)):
         return True
     if request.is_json:
         body = request.get_json(silent=True)
-        return not isinstance(body, dict) or not all(
-            isinstance(value, str) and "\x00" not in value and "\x00" not in key for key, value in body.items()
-        )
+        if not isinstance(body, dict) or not all(isinstance(value, str) for value in body.values()):
+            return True
+        return _holds_nul(body.items())
     # Multipart bodies are uploads, streamed by their view under its own limits: never parsed here.
     if request.mimetype != "application/x-www-form-urlencoded":
         return False
-    return any("\x00" in key or "\x00" in value for key, value in request.form.items(multi=True))
+    return _holds_nul(request.form.items(multi=True))
 
 
 def register(app: Flask) -> None:

@@ -13,7 +13,7 @@ def register(app: Flask) -> None:
     @app.after_request
     def no_store_when_signed_in(response):
         """Mark every answer to a signed-in user no-store; static assets keep their own caching."""
-        if request.endpoint == "static" or "no-store" in response.headers.get("Cache-Control", ""):
+        if request.endpoint == "static" or NO_STORE in response.headers.get("Cache-Control", ""):
             return response
         if current_user.is_authenticated:
             response.headers["Cache-Control"] = NO_STORE

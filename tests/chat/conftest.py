@@ -70,6 +70,15 @@ def received(sock) -> dict[str, list[dict]]:
 PDF = b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"
 
 
+def both_joined(connect, doctor, patient_user, appointment):
+    """The doctor's and the patient's sockets, each in the appointment's chat with what joining sent them drained."""
+    socks = connect(doctor), connect(patient_user)
+    for sock in socks:
+        ask(sock, "join", appointment=str(appointment.public_id))
+        received(sock)
+    return socks
+
+
 def upload(http, appointment, data=PDF, name="analysis.pdf", content_type="application/pdf"):
     """Send a chat file through the upload endpoint as the chat's upload.js does."""
     return http.post(

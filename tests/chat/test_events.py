@@ -8,7 +8,7 @@ import sqlalchemy as sa
 from app.extensions import socketio
 from app.models import AuditEvent, ChatMessage, ChatReadMark
 from tests import factories
-from tests.chat.conftest import ask, received, send
+from tests.chat.conftest import ask, both_joined, received, send
 
 
 def test_anonymous_connection_is_refused(app):
@@ -40,10 +40,7 @@ def test_join_returns_window_history_and_unread(connect, pair, db):
 def test_a_message_reaches_the_other_side_once_and_is_stored(connect, pair, db):
     """A sent message is stored, acknowledged with its id and delivered to the room."""
     doctor, patient_user, appointment = pair
-    doctor_sock, patient_sock = connect(doctor), connect(patient_user)
-    for sock in (doctor_sock, patient_sock):
-        ask(sock, "join", appointment=str(appointment.public_id))
-        received(sock)
+    doctor_sock, patient_sock = both_joined(connect, doctor, patient_user, appointment)
 
     ack = send(patient_sock, appointment, "I have a headache")
 
@@ -256,10 +253,7 @@ def test_a_guardian_writes_for_a_dependant(connect, db):
 def test_typing_notices_reach_the_others_only(connect, pair):
     """`typing` is relayed to the other side of the thread, not back to the typist, and stores nothing."""
     doctor, patient_user, appointment = pair
-    doctor_sock, patient_sock = connect(doctor), connect(patient_user)
-    for sock in (doctor_sock, patient_sock):
-        ask(sock, "join", appointment=str(appointment.public_id))
-        received(sock)
+    doctor_sock, patient_sock = both_joined(connect, doctor, patient_user, appointment)
 
     assert ask(patient_sock, "typing", appointment=str(appointment.public_id)) == {"ok": True}
 

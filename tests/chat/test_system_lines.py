@@ -6,16 +6,13 @@ import sqlalchemy as sa
 
 from app.models import ChatMessage, MessageKind
 from chat.system_lines import post_system_line
-from tests.chat.conftest import ask, received
+from tests.chat.conftest import ask, both_joined, received
 
 
 def test_a_system_line_is_stored_as_a_code_and_delivered_live(connect, pair, db):
     """Both sides in the chat get the line at once; the other side's unread count grows, the actor's does not."""
     doctor, patient_user, appointment = pair
-    doctor_sock, patient_sock = connect(doctor), connect(patient_user)
-    for sock in (doctor_sock, patient_sock):
-        ask(sock, "join", appointment=str(appointment.public_id))
-        received(sock)
+    doctor_sock, patient_sock = both_joined(connect, doctor, patient_user, appointment)
 
     post_system_line(appointment, doctor, "document_signed", title="Conclusion")
 
