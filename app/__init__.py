@@ -74,7 +74,7 @@ def create_app(config: dict | None = None) -> Flask:
 def register_extensions(app: Flask) -> None:
     """Bind every extension to the app."""
     from app import i18n, models  # noqa: F401  (every model registered before Alembic compares the schema)
-    from app.realtime import WithdrawingRedisManager
+    from app.realtime import WithdrawingRedisManager, server_model
     from app.revocation import remember_generation, session_is_current
 
     db.init_app(app)
@@ -113,7 +113,7 @@ def register_extensions(app: Flask) -> None:
     # shared extension object, so a later app without Redis would silently inherit the earlier app's queue.
     # It also carries withdrawals of access, in order with the events (app/realtime.py).
     queue = WithdrawingRedisManager(app.config["REDIS_URL"], app, "flask-socketio") if app.config["REDIS_URL"] else None
-    socketio.init_app(app, client_manager=queue, async_mode="threading", manage_session=False)
+    socketio.init_app(app, client_manager=queue, async_mode=server_model(), manage_session=False)
 
     import storage
 

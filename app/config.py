@@ -29,6 +29,9 @@ def _list(name: str, default: tuple[str, ...]) -> tuple[str, ...]:
     return tuple(item.strip().lower() for item in value.split(",") if item.strip())
 
 
+# The default of REALTIME_MAX_CONNECTIONS, measured in bench/RESULTS.md ("Issue 17"); gunicorn.conf.py repeats it.
+REALTIME_MAX_CONNECTIONS = 5000
+
 # Per kind of file: the largest upload accepted and the types allowed (overridable per kind from the environment).
 UPLOAD_LIMITS_MB = {"chat_attachment": 25, "lab_result": 50, "document": 20, "avatar": 5}
 UPLOAD_TYPES = {
@@ -118,6 +121,9 @@ def from_environment(instance_path: str) -> dict:
         "CHAT_LATEST_CLOSE_DAYS": _int("CHAT_LATEST_CLOSE_DAYS", 30),
         "CHAT_MAX_TEXT": _int("CHAT_MAX_TEXT", 4000),
         "CHAT_SEND_LIMIT": os.environ.get("CHAT_SEND_LIMIT", "20 per 10 seconds"),
+        # Open Socket.IO connections one process holds before it refuses new ones with `over_capacity`
+        # (gunicorn.conf.py sizes the worker's connection limit from the same variable, plus room for pages).
+        "REALTIME_MAX_CONNECTIONS": _int("REALTIME_MAX_CONNECTIONS", REALTIME_MAX_CONNECTIONS),
         "SMTP_HOST": os.environ.get("SMTP_HOST", ""),
         "SMTP_PORT": _int("SMTP_PORT", 25),
         "SMTP_USERNAME": os.environ.get("SMTP_USERNAME", ""),

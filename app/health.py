@@ -5,6 +5,7 @@ from flask import Blueprint, current_app, jsonify
 
 from app.database import reads_only
 from app.extensions import db
+from app.realtime import capacity
 
 bp = Blueprint("health", __name__)
 
@@ -56,5 +57,6 @@ def healthz():
             current_app.logger.warning("health check %s failed: %s", name, exc)
             results[name] = f"failed: {type(exc).__name__}: {str(exc).splitlines()[0] if str(exc) else ''}".strip()
     healthy = all(value == "ok" for value in results.values())
-    body = {"status": "ok" if healthy else "degraded", "checks": results}
+    # Sockets at the limit are pressure, not failure: the process still serves pages, so it stays in rotation.
+    body = {"status": "ok" if healthy else "degraded", "checks": results, "sockets": capacity()}
     return jsonify(body), 200 if healthy else 503

@@ -13,13 +13,14 @@ process: a connection whose session no longer signs anyone in is closed, and one
 room it joined leaves that room. Features say who may stay in their rooms with `guard_rooms`.
 """
 
+import functools
 import json
 import logging
 from collections.abc import Callable
 
-from flask import Flask, current_app
+from flask import Flask, current_app, request
 from flask_login import current_user
-from flask_socketio import join_room
+from flask_socketio import ConnectionRefusedError, join_room
 from socketio import RedisManager
 
 from app.extensions import socketio
@@ -29,13 +30,84 @@ from app.models import User
 # other features' namespaces (/call) share the same underlying connection when a page opens them.
 PERSONAL_NAMESPACE = "/chat"
 
+# What a connection past the process's capacity is refused with (the client's `connect_error` message).
+OVER_CAPACITY = "over_capacity"
+# How long a refused connection may stay open for its refusal to reach the client before the server closes it.
+REFUSED_LINGER_SECONDS = 2
+
 # The queue message that asks every process to re-check one user's connections.
 WITHDRAW = "clinic_withdraw_access"
 
 log = logging.getLogger(__name__)
 
+# The sids of the personal namespace's connections this process has admitted (see `admits`).
+_admitted: set[str] = set()
+
 # Room name prefix -> may_stay(user, room): who may remain in such a room; registered by the feature that owns it.
 _room_guards: dict[str, Callable[[User, str], bool]] = {}
+
+
+def server_model() -> str:
+    """Flask-SocketIO's async mode for the server running this process: "gevent" under gunicorn's gevent worker
+    (it monkey-patches the standard library before loading the app), "threading" elsewhere (`flask run`, tests'
+    in-process clients)."""
+    try:
+        from gevent import monkey
+    except ImportError:
+        return "threading"
+    return "gevent" if monkey.is_module_patched("socket") else "threading"
+
+
+def open_connections() -> int:
+    """The connections this process has admitted and still holds (one per open page, whatever its namespaces)."""
+    return len(_admitted)
+
+
+def capacity() -> dict:
+    """What /healthz reports of this process's sockets: how many are open, the limit and whether it is reached."""
+    limit = current_app.config["REALTIME_MAX_CONNECTIONS"]
+    connections = open_connections()
+    return {"open": connections, "limit": limit, "full": connections >= limit}
+
+
+def admits(on_connect):
+    """Wrap the personal namespace's on_connect: past the process's limit a connection is refused with
+    `over_capacity` (the client tries again later) and the process keeps its memory and time for pages; an admitted
+    one counts until `release_connection` (on_disconnect) or its own refusal."""
+
+    @functools.wraps(on_connect)
+    def admitted(*args, **kwargs):
+        if len(_admitted) >= current_app.config["REALTIME_MAX_CONNECTIONS"]:
+            _close_later(request.sid, request.namespace)
+            raise ConnectionRefusedError(OVER_CAPACITY)
+        # Counted before the handler's first query: under gevent that is where other connections get their turn,
+        # and they must see this one.
+        _admitted.add(request.sid)
+        try:
+            return on_connect(*args, **kwargs)
+        except BaseException:
+            _admitted.discard(request.sid)
+            raise
+
+    return admitted
+
+
+def release_connection() -> None:
+    """Stop counting the disconnecting socket (call from the personal namespace's on_disconnect)."""
+    _admitted.discard(request.sid)
+
+
+def _close_later(sid: str, namespace: str) -> None:
+    """Close a refused client's connection once its refusal has had time to reach it, if it did not close it."""
+    server = socketio.server
+    socketio.start_background_task(_close_refused, server, server.manager.eio_sid_from_sid(sid, namespace))
+
+
+def _close_refused(server, eio_sid: str) -> None:
+    """Close a refused client's Engine.IO connection if it did not close it itself."""
+    socketio.sleep(REFUSED_LINGER_SECONDS)
+    if eio_sid in server.eio.sockets:
+        server.eio.disconnect(eio_sid)
 
 
 def user_room(user: User | int) -> str:

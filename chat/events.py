@@ -14,7 +14,7 @@ from app import audit
 from app.extensions import db, socketio
 from app.models import Appointment
 from app.permissions import can_extend_chat, can_join_chat
-from app.realtime import join_personal_room
+from app.realtime import admits, join_personal_room, release_connection
 from app.refusals import Refusal
 from app.scheduling.chat_window import extend_window, window_for
 from chat import service
@@ -110,12 +110,17 @@ def takes(**fields):
 class ChatNamespace(Namespace):
     """Chat events; each checks the same predicate the pages use, every time."""
 
+    @admits
     def on_connect(self, auth=None):
         """Every signed-in user of any role connects; each joins their personal room (unread counts, windows)."""
         if not current_user.is_authenticated:
             raise ConnectionRefusedError("unauthorized")
         join_personal_room()
         emit("unread", service.unread_summary(current_user))
+
+    def on_disconnect(self, reason=None):
+        """The connection no longer counts against the process's limit."""
+        release_connection()
 
     @takes(appointment=ID)
     def on_join(self, data):

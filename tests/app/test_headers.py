@@ -49,7 +49,7 @@ def server(postgres_database, tmp_path):
         "APP_ENV": "production",
         "SESSION_COOKIE_SECURE": "0",
     }
-    running = AppServer(env, threads=4, log=tmp_path / "server.log").start()
+    running = AppServer(env, log=tmp_path / "server.log").start()
     yield running
     running.stop()
 

@@ -25,16 +25,23 @@ def shared_database(postgres_database):
 
 
 @pytest.fixture
-def servers(shared_database, redis_server, tmp_path):
+def server_env() -> dict:
+    """Settings a test module adds to both servers' environment (overridden where needed)."""
+    return {}
+
+
+@pytest.fixture
+def servers(shared_database, redis_server, tmp_path, server_env):
     """Two gunicorn processes of the app with one database, one Redis queue and one secret key."""
     env = {
+        **server_env,
         "DATABASE_URL": shared_database,
         "REDIS_URL": redis_server.url,
         "RATELIMIT_STORAGE_URI": redis_server.url,
         "SECRET_KEY": uuid.uuid4().hex,
         "STORAGE_LOCAL_PATH": str(tmp_path / "storage"),
     }
-    pair = [AppServer(env, threads=16, log=tmp_path / f"server-{n}.log") for n in (1, 2)]
+    pair = [AppServer(env, log=tmp_path / f"server-{n}.log") for n in (1, 2)]
     for server in pair:
         server.start()
     yield pair

@@ -1,4 +1,4 @@
-"""The app itself as a real server: gunicorn's threaded worker on a free loopback port, as in production.
+"""The app itself as a real server: gunicorn's gevent worker (gunicorn.conf.py) on a free loopback port, as in production.
 
 Used where a test needs what only a running server gives: several processes sharing Redis, a restart, a browser.
 """
@@ -19,12 +19,9 @@ GUNICORN = Path(sys.executable).parent / "gunicorn"
 class AppServer:
     """One gunicorn master serving wsgi:app with the given environment; start, stop and start again."""
 
-    def __init__(
-        self, env: dict, workers: int = 1, threads: int = 64, port: int | None = None, log: Path | None = None
-    ):
+    def __init__(self, env: dict, workers: int = 1, port: int | None = None, log: Path | None = None):
         self.env = {**os.environ, **env}
         self.workers = workers
-        self.threads = threads
         self.port = port or free_port()
         self.log = log
         self.process: subprocess.Popen | None = None
@@ -42,7 +39,6 @@ class AppServer:
                 str(GUNICORN),
                 "--bind", f"127.0.0.1:{self.port}",
                 "--workers", str(self.workers),
-                "--threads", str(self.threads),
                 "--graceful-timeout", "5",
                 # Several servers run at once in tests and benchmarks; they must not share one control socket.
                 "--no-control-socket",
@@ -64,6 +60,14 @@ class AppServer:
             return urllib.request.urlopen(f"{self.url}/healthz", timeout=2).status == 200  # noqa: S310 - our http URL
         except OSError:
             return False
+
+    def kill(self) -> None:
+        """Crash: SIGKILL to the workers and the master at once, so nothing is flushed, closed or said goodbye."""
+        workers = Path(f"/proc/{self.process.pid}/task/{self.process.pid}/children").read_text().split()
+        for pid in [*map(int, workers), self.process.pid]:
+            os.kill(pid, signal.SIGKILL)
+        self.process.wait(timeout=15)
+        self.process = None
 
     def stop(self) -> None:
         """Stop gracefully (SIGTERM), killing the master if it hangs."""

@@ -46,6 +46,25 @@ subscribe("connect_error", (error) => {
   }
 });
 
+// A process at its limit refuses with `over_capacity` (docs/realtime.md, "Connecting"), and socket.io-client does
+// not retry a refusal by itself. Close, wait a random time in the upper half of a window that doubles on each
+// refusal (so a crowd of refused pages does not return at once), then try again.
+const FIRST_WINDOW_MS = 2000;
+const LONGEST_WINDOW_MS = 60000;
+let retryWindow = 0;
+subscribe("connect_error", (error) => {
+  if (!error || error.message !== "over_capacity") {
+    return;
+  }
+  mark("busy");
+  socket.disconnect();
+  retryWindow = Math.min(LONGEST_WINDOW_MS, retryWindow ? retryWindow * 2 : FIRST_WINDOW_MS);
+  window.setTimeout(() => socket.connect(), retryWindow / 2 + Math.random() * (retryWindow / 2));
+});
+subscribe("connect", () => {
+  retryWindow = 0;
+});
+
 const show = (badge, count) => {
   badge.textContent = count ? String(count) : "";
   badge.hidden = !count;
