@@ -74,7 +74,8 @@ def create_app(config: dict | None = None) -> Flask:
 def register_extensions(app: Flask) -> None:
     """Bind every extension to the app."""
     from app import i18n, models  # noqa: F401  (every model registered before Alembic compares the schema)
-    from app.realtime import WithdrawingRedisManager, server_model
+    from app.concurrency import server_model
+    from app.realtime import WithdrawingRedisManager
     from app.revocation import remember_generation, session_is_current
 
     db.init_app(app)

@@ -47,17 +47,6 @@ _admitted: set[str] = set()
 _room_guards: dict[str, Callable[[User, str], bool]] = {}
 
 
-def server_model() -> str:
-    """Flask-SocketIO's async mode for the server running this process: "gevent" under gunicorn's gevent worker
-    (it monkey-patches the standard library before loading the app), "threading" elsewhere (`flask run`, tests'
-    in-process clients)."""
-    try:
-        from gevent import monkey
-    except ImportError:
-        return "threading"
-    return "gevent" if monkey.is_module_patched("socket") else "threading"
-
-
 def open_connections() -> int:
     """The connections this process has admitted and still holds (one per open page, whatever its namespaces)."""
     return len(_admitted)

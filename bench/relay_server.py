@@ -1,9 +1,10 @@
 """The floor for bench/chat_delivery.py: a bare python-socketio relay, no auth, no database, no Flask.
 
-Served like the app (gunicorn's threaded worker, Socket.IO's threading mode, a Redis manager so several
-processes share rooms), with REDIS_URL in the environment:
+Served like the app (gunicorn.conf.py's gevent worker and Socket.IO's gevent mode, or the threaded worker and
+threading mode when started so; a Redis manager so several processes share rooms), with REDIS_URL in the
+environment:
 
-    REDIS_URL=redis://127.0.0.1:6379/0 .venv/bin/gunicorn --workers 1 --threads 600 bench.relay_server:app
+    REDIS_URL=redis://127.0.0.1:6379/0 .venv/bin/gunicorn --workers 1 bench.relay_server:app
 
 Events, in the namespace /chat like the app's: `join {room}` enters the room; `send {room, client_id, text}`
 emits `message {room, client_id, text}` to everyone in the room, the sender included. Both acknowledge with
@@ -15,11 +16,14 @@ import os
 
 import socketio
 
+from app.concurrency import server_model
+
 NAMESPACE = "/chat"
+
 
 server = socketio.Server(
     client_manager=socketio.RedisManager(os.environ["REDIS_URL"], channel="bench-relay"),
-    async_mode="threading",
+    async_mode=server_model(),  # the app's model, so that only the work differs
 )
 app = socketio.WSGIApp(server)
 

@@ -16,7 +16,7 @@ from app import create_app
 from app.extensions import db as _db
 from app.models import Guardianship, Role
 from tests import factories
-from tests.chat.test_processes import open_chat_socket, servers, shared_database  # noqa: F401  (the two-process fixtures)
+from tests.chat.test_processes import open_chat_socket, server_env, servers, shared_database  # noqa: F401  (the two-process fixtures)
 from tests.services.app_server import AppServer
 
 CSRF = re.compile(r'<meta name="csrf-token" content="([^"]+)"')
