@@ -84,7 +84,10 @@ def upload():
             stored = store_upload(sent.stream, sent.filename, kind, patient, current_user, appointment_id)
         else:
             filename = unquote(request.headers.get("X-Filename", "")) or "file"
-            stored = store_upload(request.stream, filename, kind, patient, current_user, appointment_id)
+            # A raw body's length is the file's, so the store can stream it in one request as it arrives.
+            stored = store_upload(
+                request.stream, filename, kind, patient, current_user, appointment_id, size=request.content_length
+            )
     except UploadRefused as refusal:
         return _refuse(refusal)
     except StorageUnavailable as exc:
