@@ -53,6 +53,9 @@ class _ExactBody:
         self._reader = reader
         self._left = size
         self._size = size
+        # What broke the incoming stream: urllib3 reports it as a dropped connection to the server, but it is the
+        # sender's failure, not the store's, and put() raises it as it was.
+        self.failure: BaseException | None = None
 
     def read(self, n: int = -1) -> bytes:
         """The next piece, up to READ_PIECE bytes whatever `n` asks.
@@ -63,10 +66,16 @@ class _ExactBody:
         wanted = min(self._left, READ_PIECE)
         if wanted == 0:
             return b""
-        chunk = self._reader.read(wanted)
-        if not chunk:
-            # Raised inside the send, so the connection is dropped and the server keeps no object.
-            raise StorageError(f"the upload ended after {self._size - self._left} of {self._size} bytes")
+        # Raised inside the send, so the connection to the server is dropped and it keeps no object.
+        try:
+            chunk = self._reader.read(wanted)
+            if not chunk:
+                raise StorageError(
+                    f"the upload ended after {self._size - self._left} of the {self._size} bytes announced"
+                )
+        except BaseException as exc:
+            self.failure = exc
+            raise
         self._left -= len(chunk)
         return chunk
 
@@ -145,14 +154,12 @@ class S3Store(ObjectStore):
         """Stream the upload, undone on any failure: one streamed PUT when the size is known, otherwise one PUT
         for small files and a multipart upload of buffered parts for large ones."""
         reader = HashingReader(stream)
+        body = None
         try:
             if size is not None and size <= MAX_SINGLE_PUT:
+                body = _ExactBody(reader, size)
                 self.stream_client.put_object(
-                    Bucket=self.bucket,
-                    Key=key,
-                    Body=_ExactBody(reader, size),
-                    ContentLength=size,
-                    ContentType=content_type,
+                    Bucket=self.bucket, Key=key, Body=body, ContentLength=size, ContentType=content_type
                 )
                 if stream.read(1):
                     raise StorageError(f"the upload ran past the {size} bytes announced")
@@ -167,6 +174,8 @@ class S3Store(ObjectStore):
                 self._put_in_parts(key, reader, content_type, first)
         except (ClientError, BotoCoreError) as exc:
             self._forget(key)
+            if body is not None and body.failure is not None:
+                raise body.failure from None
             raise StorageUnavailable(_reason(exc)) from exc
         except BaseException:
             self._forget(key)
