@@ -87,8 +87,12 @@ class ObjectStore(ABC):
     name: str
 
     @abstractmethod
-    def put(self, key: str, stream: BinaryIO, content_type: str) -> PutResult:
-        """Store the stream under `key`, reading it once; on any error nothing remains under `key`."""
+    def put(self, key: str, stream: BinaryIO, content_type: str, size: int | None = None) -> PutResult:
+        """Store the stream under `key`, reading it once; on any error nothing remains under `key`.
+
+        `size`, when the caller knows it (a request's Content-Length), is exactly how many bytes the stream holds;
+        a stream that ends sooner or runs longer is a StorageError.
+        """
 
     @abstractmethod
     def open(self, key: str) -> Iterator[bytes]:

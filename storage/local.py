@@ -10,7 +10,15 @@ from typing import BinaryIO
 from flask import current_app, has_request_context, url_for
 from itsdangerous import TimestampSigner, URLSafeTimedSerializer
 
-from storage.base import HashingReader, ObjectInfo, ObjectNotFound, ObjectStore, PutResult, StorageUnavailable
+from storage.base import (
+    HashingReader,
+    ObjectInfo,
+    ObjectNotFound,
+    ObjectStore,
+    PutResult,
+    StorageError,
+    StorageUnavailable,
+)
 
 CHUNK = 256 * 1024
 LINK_SALT = "storage.local.download"
@@ -52,7 +60,7 @@ class LocalStore(ObjectStore):
             raise ObjectNotFound(key)
         return path
 
-    def put(self, key: str, stream: BinaryIO, content_type: str) -> PutResult:
+    def put(self, key: str, stream: BinaryIO, content_type: str, size: int | None = None) -> PutResult:
         """Write to a temporary file beside the target, then rename: readers never see half a file."""
         path = self._path(key)
         try:
@@ -65,6 +73,8 @@ class LocalStore(ObjectStore):
             with os.fdopen(fd, "wb") as out:
                 while chunk := reader.read(CHUNK):
                     out.write(chunk)
+            if size is not None and reader.size != size:
+                raise StorageError(f"the upload held {reader.size} bytes, not the {size} announced")
             os.replace(tmp, path)
         except BaseException:
             Path(tmp).unlink(missing_ok=True)

@@ -29,6 +29,8 @@ CHUNK = 256 * 1024
 # seek, which measured 50-60 MB of resident growth per 100 MB upload (bench/upload_s3.py).
 PART_SIZE = 5 * 1024 * 1024  # the smallest part S3 allows
 PARTS_IN_FLIGHT = 3
+# The largest object S3 takes in one PUT.
+MAX_SINGLE_PUT = 5 * 1024**3
 NOT_FOUND_CODES = {"404", "NoSuchKey", "NotFound"}
 
 
@@ -42,6 +44,40 @@ def _fill(reader: HashingReader, buffer: bytearray) -> int:
         buffer[filled : filled + len(piece)] = piece
         filled += len(piece)
     return filled
+
+
+class _ExactBody:
+    """The body of a streamed PUT: exactly `size` bytes of the reader, refused if the reader ends sooner."""
+
+    def __init__(self, reader: HashingReader, size: int) -> None:
+        self._reader = reader
+        self._left = size
+        self._size = size
+        # What broke the incoming stream: urllib3 reports it as a dropped connection to the server, but it is the
+        # sender's failure, not the store's, and put() raises it as it was.
+        self.failure: BaseException | None = None
+
+    def read(self, n: int = -1) -> bytes:
+        """The next piece, up to READ_PIECE bytes whatever `n` asks.
+
+        urllib3 asks for 16 KiB at a time and sends whatever it gets; each small read of a gunicorn request body
+        copies gunicorn's read-ahead buffer, so small pieces cost more than the hashing and sending together.
+        """
+        wanted = min(self._left, READ_PIECE)
+        if wanted == 0:
+            return b""
+        # Raised inside the send, so the connection to the server is dropped and it keeps no object.
+        try:
+            chunk = self._reader.read(wanted)
+            if not chunk:
+                raise StorageError(
+                    f"the upload ended after {self._size - self._left} of the {self._size} bytes announced"
+                )
+        except BaseException as exc:
+            self.failure = exc
+            raise
+        self._left -= len(chunk)
+        return chunk
 
 
 def _reason(exc: Exception) -> str:
@@ -84,6 +120,17 @@ class S3Store(ObjectStore):
             aws_access_key_id=access_key, aws_secret_access_key=secret_key, region_name=region
         )
         self.client = session.client("s3", endpoint_url=endpoint_url, config=config)
+        # Uploads of a known size go up in one streamed PUT. Over plain HTTP botocore signs the body's SHA-256,
+        # which needs the whole body in hand before the first byte leaves (the 5 MB parts the other path buffers);
+        # an unsigned payload lets the bytes flow from the request to the server as they arrive. The headers are
+        # still signed, and we record our own SHA-256 of the bytes. A request body cannot be replayed: no retries.
+        streaming = config.merge(
+            Config(
+                s3={"addressing_style": "path", "payload_signing_enabled": False},
+                retries={"max_attempts": 1, "mode": "standard"},
+            )
+        )
+        self.stream_client = session.client("s3", endpoint_url=endpoint_url, config=streaming)
         # Links are signed for the address browsers use, which may differ from the one the app talks to.
         self.link_client = (
             session.client("s3", endpoint_url=public_endpoint_url, config=config)
@@ -103,11 +150,21 @@ class S3Store(ObjectStore):
         except (BotoCoreError, EndpointConnectionError) as exc:
             raise StorageUnavailable(_reason(exc)) from exc
 
-    def put(self, key: str, stream: BinaryIO, content_type: str) -> PutResult:
-        """Stream the upload: one PUT for small files, a multipart upload for large ones, undone on any failure."""
+    def put(self, key: str, stream: BinaryIO, content_type: str, size: int | None = None) -> PutResult:
+        """Stream the upload, undone on any failure: one streamed PUT when the size is known, otherwise one PUT
+        for small files and a multipart upload of buffered parts for large ones."""
         reader = HashingReader(stream)
-        first = bytearray(PART_SIZE)
+        body = None
         try:
+            if size is not None and size <= MAX_SINGLE_PUT:
+                body = _ExactBody(reader, size)
+                self.stream_client.put_object(
+                    Bucket=self.bucket, Key=key, Body=body, ContentLength=size, ContentType=content_type
+                )
+                if stream.read(1):
+                    raise StorageError(f"the upload ran past the {size} bytes announced")
+                return reader.result()
+            first = bytearray(PART_SIZE)
             filled = _fill(reader, first)
             if filled < PART_SIZE:
                 self.client.put_object(
@@ -117,6 +174,8 @@ class S3Store(ObjectStore):
                 self._put_in_parts(key, reader, content_type, first)
         except (ClientError, BotoCoreError) as exc:
             self._forget(key)
+            if body is not None and body.failure is not None:
+                raise body.failure from None
             raise StorageUnavailable(_reason(exc)) from exc
         except BaseException:
             self._forget(key)

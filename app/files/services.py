@@ -93,10 +93,13 @@ def store_upload(
     patient: PatientProfile | None,
     uploaded_by: User,
     appointment_id: int | None = None,
+    size: int | None = None,
 ) -> StoredFile:
     """Check, store and record one upload (audited when staff send it); on refusal or failure nothing remains,
-    neither object nor row."""
+    neither object nor row. `size` is the exact byte count when the request announced it."""
     policy = policy_for(kind)
+    if size is not None and size > policy.max_bytes:
+        raise FileTooLarge(policy.max_mb)
     name = display_name(filename)
     head = _read_head(stream)
     if not head:
@@ -111,7 +114,7 @@ def store_upload(
     name = named_as(name, file_type)
     key = f"{kind.value}/{uuid.uuid4().hex}"
     store = get_store()
-    result = store.put(key, LimitedReader(head, stream, policy), file_type.content_type)
+    result = store.put(key, LimitedReader(head, stream, policy), file_type.content_type, size=size)
     row = StoredFile(
         object_key=key,
         original_name=name,

@@ -63,6 +63,15 @@ def _upload_target():
     return kind, patient, None
 
 
+def _spooled_size(stream) -> int | None:
+    """The byte count of a form's file, which werkzeug has spooled to a seekable file, so the store streams it."""
+    if not stream.seekable():
+        return None
+    size = stream.seek(0, 2)
+    stream.seek(0)
+    return size
+
+
 @bp.post("/files")
 @login_required
 def upload():
@@ -81,10 +90,15 @@ def upload():
             sent = request.files.get("file")
             if sent is None or not sent.filename:
                 return _refuse(UploadRefused("no_file", _l("Choose a file to send."), 400))
-            stored = store_upload(sent.stream, sent.filename, kind, patient, current_user, appointment_id)
+            stored = store_upload(
+                sent.stream, sent.filename, kind, patient, current_user, appointment_id, size=_spooled_size(sent.stream)
+            )
         else:
             filename = unquote(request.headers.get("X-Filename", "")) or "file"
-            stored = store_upload(request.stream, filename, kind, patient, current_user, appointment_id)
+            # A raw body's length is the file's, so the store can stream it in one request as it arrives.
+            stored = store_upload(
+                request.stream, filename, kind, patient, current_user, appointment_id, size=request.content_length
+            )
     except UploadRefused as refusal:
         return _refuse(refusal)
     except StorageUnavailable as exc:

@@ -6,7 +6,7 @@ import os
 
 import pytest
 
-from storage import ObjectNotFound
+from storage import ObjectNotFound, StorageError
 from tests.storage.conftest import stored_keys
 from tests.storage.helpers import fetch, tamper
 
@@ -25,8 +25,10 @@ def test_put_get_head_delete_round_trip(store):
     store.delete("lab_result/roundtrip")  # deleting twice is not an error
 
 
-def test_large_upload_is_streamed_in_parts(store):
-    """A 20 MB file (multipart on S3) arrives intact, read from a stream that cannot seek."""
+@pytest.mark.parametrize("announced", [False, True], ids=["size unknown", "size announced"])
+def test_large_upload_is_streamed_in_parts(store, announced):
+    """A 20 MB file arrives intact, read from a stream that cannot seek: in parts when its size is unknown, in one
+    streamed request when the request announced it."""
 
     class OneWay(io.RawIOBase):
         """A non-seekable stream, like a request body."""
@@ -43,13 +45,16 @@ def test_large_upload_is_streamed_in_parts(store):
             return len(chunk)
 
     data = os.urandom(20 * 1024 * 1024)
-    result = store.put("lab_result/large", io.BufferedReader(OneWay(data)), "application/pdf")
+    size = len(data) if announced else None
+    result = store.put("lab_result/large", io.BufferedReader(OneWay(data)), "application/pdf", size=size)
     assert (result.size, result.sha256) == (len(data), hashlib.sha256(data).hexdigest())
     assert hashlib.sha256(b"".join(store.open("lab_result/large"))).hexdigest() == result.sha256
 
 
-def test_failed_stream_leaves_no_object(store):
-    """When the incoming stream breaks mid-way, nothing is left under the key."""
+@pytest.mark.parametrize("announced", [False, True], ids=["size unknown", "size announced"])
+def test_failed_stream_leaves_no_object(store, announced):
+    """When the incoming stream breaks mid-way, its own error is raised (not a storage outage) and nothing is left
+    under the key."""
 
     class Broken(io.RawIOBase):
         """Gives 9 MB, then fails like a dropped connection."""
@@ -68,8 +73,18 @@ def test_failed_stream_leaves_no_object(store):
             return n
 
     before = stored_keys(store)
+    size = 20 * 1024 * 1024 if announced else None
     with pytest.raises(ConnectionResetError):
-        store.put("lab_result/broken", io.BufferedReader(Broken()), "application/pdf")
+        store.put("lab_result/broken", io.BufferedReader(Broken()), "application/pdf", size=size)
+    assert stored_keys(store) == before
+
+
+@pytest.mark.parametrize("actual", [6 * 1024 * 1024 - 1, 6 * 1024 * 1024 + 1], ids=["shorter", "longer"])
+def test_stream_unlike_its_announced_size_leaves_no_object(store, actual):
+    """A stream that ends before the size its request announced, or runs past it, is refused and nothing is kept."""
+    before = stored_keys(store)
+    with pytest.raises(StorageError, match="announced"):
+        store.put("lab_result/mismatch", io.BytesIO(os.urandom(actual)), "application/pdf", size=6 * 1024 * 1024)
     assert stored_keys(store) == before
 
 
@@ -105,7 +120,8 @@ def test_check_passes_on_a_ready_store(store):
     store.check()
 
 
-def test_short_reads_are_stored_whole(store):
+@pytest.mark.parametrize("announced", [False, True], ids=["size unknown", "size announced"])
+def test_short_reads_are_stored_whole(store, announced):
     """A request body that returns fewer bytes than asked (as sockets do) is stored whole, not cut short."""
 
     class Dribble:
@@ -118,6 +134,7 @@ def test_short_reads_are_stored_whole(store):
             return self._inner.read(min(64 * 1024, n if n >= 0 else 64 * 1024))
 
     data = os.urandom(12 * 1024 * 1024 + 123)
-    result = store.put("lab_result/dribble", Dribble(data), "application/pdf")
+    size = len(data) if announced else None
+    result = store.put("lab_result/dribble", Dribble(data), "application/pdf", size=size)
     assert result.size == len(data)
     assert b"".join(store.open("lab_result/dribble")) == data

@@ -67,6 +67,21 @@ def test_raw_body_upload_streams_the_request(client, login_as, store):
     assert response.get_json()["content_type"] == "image/png"
 
 
+def test_raw_body_larger_than_a_part_is_stored_intact(client, login_as, store, db):
+    """A 12 MB file sent as the request body (its size announced) is stored byte for byte with its SHA-256."""
+    login_as(Role.PATIENT)
+    data = b"%PDF-1.7\n" + os.urandom(12 * 1024 * 1024)
+    response = client.post(
+        "/files?kind=lab_result",
+        data=data,
+        headers={"Content-Type": "application/pdf", "X-CSRFToken": client.csrf_token(), "Accept": "application/json"},
+    )
+    assert response.status_code == 201, response.get_json()
+    assert response.get_json()["sha256"] == hashlib.sha256(data).hexdigest()
+    row = db.session.scalars(sa.select(StoredFile)).one()
+    assert hashlib.sha256(b"".join(store.open(row.object_key))).hexdigest() == row.sha256
+
+
 @pytest.mark.parametrize(
     ("data", "filename", "content_type", "reason"),
     [
