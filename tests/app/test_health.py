@@ -7,10 +7,13 @@ from tests.services.process import free_port
 
 
 def test_healthy_embedded_default(client):
-    """The embedded default checks the database and the local storage directory."""
+    """The embedded default checks the database and the local storage directory, and reports this process's
+    sockets against its limit (tests/chat/test_capacity.py fills a real server)."""
     response = client.get("/healthz")
     assert response.status_code == 200
-    assert response.get_json() == {"status": "ok", "checks": {"db": "ok", "storage": "ok"}}
+    body = response.get_json()
+    assert {key: body[key] for key in ("status", "checks")} == {"status": "ok", "checks": {"db": "ok", "storage": "ok"}}
+    assert body["sockets"]["limit"] == 5000 and body["sockets"]["full"] is False
 
 
 @pytest.fixture
