@@ -3,6 +3,7 @@
 from app.models.appointment import ACTIVE_STATUSES, Appointment, AppointmentStatus, Intake
 from app.models.audit import AuditEvent
 from app.models.chat import ChatMessage, ChatReadMark, ChatThread, MessageKind
+from app.models.doctor_patient import DoctorPatient
 from app.models.patient import Guardianship, PatientProfile, Sex
 from app.models.registration import PendingRegistration
 from app.models.reminder import ReminderDelivery
@@ -21,6 +22,7 @@ __all__ = [
     "ChatMessage",
     "ChatReadMark",
     "ChatThread",
+    "DoctorPatient",
     "ExceptionKind",
     "FileKind",
     "Guardianship",

@@ -11,26 +11,9 @@ from typing import NamedTuple
 import sqlalchemy as sa
 
 from app.extensions import db
-from app.models import Appointment, AppointmentStatus, PatientProfile, Service, User
+from app.models import Appointment, AppointmentStatus, DoctorPatient, PatientProfile, Service, User
 from app.patients.search import contains_pattern
 from app.scheduling.queries import active_condition
-
-
-def _first_appointment_id(doctor_id, *conditions, order_by, patients=PatientProfile):
-    """Per patient row of `patients` (the table, or a set of its rows), the id of the doctor's first appointment
-    matching the conditions in `order_by` order.
-
-    A correlated subquery rather than a window over all the doctor's appointments: it is evaluated only for the
-    patients the filters keep, each through the (patient_id, starts_at) index.
-    """
-    return (
-        sa.select(Appointment.id)
-        .where(Appointment.doctor_id == doctor_id, Appointment.patient_id == patients.c.id, *conditions)
-        .order_by(*order_by)
-        .limit(1)
-        .correlate(patients)
-        .scalar_subquery()
-    )
 
 
 class Visit(NamedTuple):
@@ -55,61 +38,78 @@ class ListedPatient(NamedTuple):
     full_name = property(PatientProfile.full_name.fget)
 
 
-@lru_cache(maxsize=128)  # shapes grow with the words typed: keep the common ones
-def _doctor_patients(words: int, coming: bool, past: bool, by_service: bool):
-    """One part of the patient list for one shape of filters: the patients with a coming appointment (`coming`),
-    soonest first, or the others, by name. Parameters :doctor_id, :now, :w0..., :service_id when `by_service`,
-    :limit and :skip."""
-    doctor_id, now = sa.bindparam("doctor_id"), sa.bindparam("now")
-    active_ahead = (active_condition(), Appointment.ends_at > now)
-    # The earliest coming start: one pass over the doctor's active appointments not yet over (a partial index holds
-    # just those), joined to the patients, instead of a lookup per patient.
-    ahead = (
+_DOCTOR, _NOW = sa.bindparam("doctor_id"), sa.bindparam("now")
+
+
+def _ahead():
+    """Per patient of the doctor with an active appointment not yet over, its earliest start (`next_starts`): one
+    pass over the doctor's active appointments not yet over (a partial index holds just those)."""
+    return (
         sa.select(Appointment.patient_id, sa.func.min(Appointment.starts_at).label("next_starts"))
-        .where(Appointment.doctor_id == doctor_id, *active_ahead)
+        .where(Appointment.doctor_id == _DOCTOR, active_condition(), Appointment.ends_at > _NOW)
         .group_by(Appointment.patient_id)
         .subquery("ahead")
     )
-    # search_text is folded in Python, so Cyrillic matches case-insensitively on SQLite too. The few patients with a
-    # coming appointment are each checked as they are read: in a plan made for any pattern PostgreSQL took the
-    # trigram index and read thousands of matches instead (hence `|| ''`, which that index cannot serve).
-    searched = PatientProfile.search_text + "" if coming else PatientProfile.search_text
-    matching = [searched.like(sa.bindparam(f"w{n}"), escape="/") for n in range(words)]
-    if by_service or not coming:
-        # A coming appointment makes the patient the doctor's: only a service filter needs their appointments.
-        mine = sa.select(Appointment.patient_id).where(Appointment.doctor_id == doctor_id)
-        if by_service:
-            mine = mine.where(Appointment.service_id == sa.bindparam("service_id"))
-        matching.append(PatientProfile.id.in_(mine))
-    if coming:
-        patients = PatientProfile.__table__
-        source = PatientProfile.__table__.join(ahead, ahead.c.patient_id == PatientProfile.id)
-        order = (ahead.c.next_starts, PatientProfile.last_name, PatientProfile.first_name, PatientProfile.id)
-    else:
-        # The rest are found first, then sorted: left to itself PostgreSQL walked the name index and tested every
-        # patient of the clinic from the start of the alphabet (17,000 rows for a Cyrillic surname).
-        patients = (
-            sa.select(
-                PatientProfile.id,
-                PatientProfile.user_id,
-                PatientProfile.last_name,
-                PatientProfile.first_name,
-                PatientProfile.middle_name,
-                PatientProfile.date_of_birth,
-            )
-            .where(*matching, PatientProfile.id.not_in(sa.select(ahead.c.patient_id)))
-            .cte("others")
-            .prefix_with("MATERIALIZED")
+
+
+def _last_visit_id(patient_id):
+    """The id of the patient's latest visit with the doctor that began and was not cancelled (what "seen" means for
+    the doctor), correlated on the column `patient_id`: one probe of the (doctor, patient, start) index."""
+    return (
+        sa.select(Appointment.id)
+        .where(
+            Appointment.doctor_id == _DOCTOR,
+            Appointment.patient_id == patient_id,
+            Appointment.starts_at <= _NOW,
+            Appointment.status != AppointmentStatus.CANCELLED,
         )
-        source, matching = patients, []
-        order = (patients.c.last_name, patients.c.first_name, patients.c.id)
-    # The ids below are looked up only for the rows kept (PostgreSQL evaluates select-list subqueries after LIMIT).
+        .order_by(Appointment.starts_at.desc(), Appointment.id.desc())
+        .limit(1)
+        .correlate(patient_id.table)
+        .scalar_subquery()
+    )
+
+
+def _timezone():
+    """The timezone of the listed patient's account: a subquery, not a join, looked up for the rows kept only (a join
+    made PostgreSQL scan every account)."""
+    return sa.select(User.timezone).where(User.id == PatientProfile.user_id).correlate(PatientProfile).scalar_subquery()
+
+
+def _with_service(doctor_id) -> sa.Select:
+    """The patients with an appointment with the doctor for the service :service_id."""
+    return sa.select(Appointment.patient_id).where(
+        Appointment.doctor_id == doctor_id, Appointment.service_id == sa.bindparam("service_id")
+    )
+
+
+def _words(column, words: int) -> list:
+    """`column` contains each of the words :w0, :w1... (search_text is folded in Python, so Cyrillic matches
+    case-insensitively on SQLite too)."""
+    return [column.like(sa.bindparam(f"w{n}"), escape="/") for n in range(words)]
+
+
+@lru_cache(maxsize=64)  # shapes grow with the words typed: keep the common ones
+def _coming_patients(words: int, past: bool, by_service: bool):
+    """The doctor's patients with a coming appointment, soonest first, for one shape of filters. Parameters
+    :doctor_id, :now, :w0..., :service_id when `by_service`, :limit and :skip."""
+    ahead = _ahead()
+    # Few patients, each checked as it is read: in a plan made for any pattern PostgreSQL took the trigram index and
+    # read thousands of matches instead (hence `|| ''`, which that index cannot serve). A coming appointment makes
+    # the patient the doctor's: only a service filter needs more.
+    conditions = _words(PatientProfile.search_text + "", words)
+    if by_service:
+        conditions.append(PatientProfile.id.in_(_with_service(_DOCTOR)))
+    last_id = _last_visit_id(PatientProfile.id)
+    if past:
+        conditions.append(last_id.is_not(None))
     # The next appointment is the active one starting at `next_starts`: an exact lookup in the (doctor, patient,
-    # start) index (a cancelled one may have had the same start).
+    # start) index (a cancelled one may have had the same start), made for the rows kept only (PostgreSQL evaluates
+    # select-list subqueries after LIMIT).
     next_id = (
         sa.select(Appointment.id)
         .where(
-            Appointment.doctor_id == doctor_id,
+            Appointment.doctor_id == _DOCTOR,
             Appointment.patient_id == PatientProfile.id,
             Appointment.starts_at == ahead.c.next_starts,
             active_condition(),
@@ -119,29 +119,65 @@ def _doctor_patients(words: int, coming: bool, past: bool, by_service: bool):
         .correlate(PatientProfile, ahead)
         .scalar_subquery()
     )
-    # The latest visit that began and was not cancelled: what "seen" means for the doctor.
-    last_id = _first_appointment_id(
-        doctor_id,
-        Appointment.starts_at <= now,
-        Appointment.status != AppointmentStatus.CANCELLED,
-        order_by=(Appointment.starts_at.desc(), Appointment.id.desc()),
-        patients=patients,
+    return (
+        sa.select(
+            PatientProfile.last_name,
+            PatientProfile.first_name,
+            PatientProfile.middle_name,
+            PatientProfile.date_of_birth,
+            _timezone().label("timezone"),
+            next_id.label("next_id"),
+            last_id.label("last_id"),
+        )
+        .select_from(PatientProfile.__table__.join(ahead, ahead.c.patient_id == PatientProfile.id))
+        .where(*conditions)
+        .order_by(ahead.c.next_starts, PatientProfile.last_name, PatientProfile.first_name, PatientProfile.id)
+        .limit(sa.bindparam("limit"))
+        .offset(sa.bindparam("skip"))
     )
-    # A subquery, not a join: looked up for the rows kept only (a join made PostgreSQL scan every account).
-    timezone = sa.select(User.timezone).where(User.id == patients.c.user_id).correlate(patients)
-    page = sa.select(
-        patients.c.last_name,
-        patients.c.first_name,
-        patients.c.middle_name,
-        patients.c.date_of_birth,
-        timezone.scalar_subquery().label("timezone"),
-        (next_id if coming else sa.null()).label("next_id"),
-        last_id.label("last_id"),
-    ).select_from(source)
-    page = page.where(*matching)
+
+
+@lru_cache(maxsize=64)
+def _other_patients(words: int, past: bool, by_service: bool):
+    """The doctor's other patients (no coming appointment), by name, for one shape of filters; parameters as
+    _coming_patients.
+
+    Read from their links (app/models/doctor_patient.py): through the appointments this was the search's matches
+    across the clinic joined with all the doctor's appointments, then sorted (6 ms of PostgreSQL's time a request
+    for "смир", bench/RESULTS.md, "same search, page 2"). The page is chosen among the links alone; the patients'
+    records are read for its rows only.
+    """
+    ahead = _ahead()
+    conditions = [DoctorPatient.doctor_id == _DOCTOR, DoctorPatient.patient_id.not_in(sa.select(ahead.c.patient_id))]
+    conditions += _words(DoctorPatient.search_text, words)
+    if by_service:
+        conditions.append(DoctorPatient.patient_id.in_(_with_service(_DOCTOR)))
+    last_id = _last_visit_id(DoctorPatient.patient_id)
     if past:
-        page = page.where(last_id.is_not(None))
-    return page.order_by(*order).limit(sa.bindparam("limit")).offset(sa.bindparam("skip"))
+        conditions.append(last_id.is_not(None))
+    # The doctor's links in name order, the search text read from the index itself: the walk stops once the page is
+    # full (a surname late in the alphabet reads the doctor's whole range, about 1.5 ms for 5,500 patients).
+    page = (
+        sa.select(DoctorPatient.patient_id, DoctorPatient.last_name, DoctorPatient.first_name, last_id.label("last_id"))
+        .where(*conditions)
+        .order_by(DoctorPatient.last_name, DoctorPatient.first_name, DoctorPatient.patient_id)
+        .limit(sa.bindparam("limit"))
+        .offset(sa.bindparam("skip"))
+        .subquery("page")
+    )
+    return (
+        sa.select(
+            page.c.last_name,
+            page.c.first_name,
+            PatientProfile.middle_name,
+            PatientProfile.date_of_birth,
+            _timezone().label("timezone"),
+            sa.null().label("next_id"),
+            page.c.last_id,
+        )
+        .join_from(page, PatientProfile, PatientProfile.id == page.c.patient_id)
+        .order_by(page.c.last_name, page.c.first_name, page.c.patient_id)
+    )
 
 
 @cache
@@ -177,13 +213,13 @@ def doctor_patients(
         params["service_id"] = service_id
     params.update({f"w{n}": contains_pattern(word) for n, word in enumerate(words)})
     shape = (len(words), past, service_id is not None)
-    coming = db.session.execute(_doctor_patients(shape[0], True, *shape[1:]), params).all()
+    coming = db.session.execute(_coming_patients(*shape), params).all()
     rows = coming[skip:]
     if len(coming) < limit + skip and not upcoming:
         # Every coming one has been read: the others continue the list where they end.
         others_skip = max(0, skip - len(coming))
         params.update(limit=limit + skip - len(coming) - others_skip, skip=others_skip)
-        rows += db.session.execute(_doctor_patients(shape[0], False, *shape[1:]), params).all()
+        rows += db.session.execute(_other_patients(*shape), params).all()
     wanted = sorted({i for row in rows for i in (row.next_id, row.last_id) if i is not None})
     by_service = {s.id: s for s in services}
     visits = {
@@ -194,7 +230,7 @@ def doctor_patients(
 
 
 def _listed(row) -> ListedPatient:
-    """The patient of a row of _doctor_patients, each field read from the column of the same name."""
+    """The patient of a row of _coming_patients or _other_patients, each field read from the column of the same name."""
     return ListedPatient._make(row._mapping[name] for name in ListedPatient._fields)
 
 

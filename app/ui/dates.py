@@ -23,6 +23,7 @@ from jinja2 import pass_context
 
 from app.clock import zone_or_default
 from app.extensions import babel
+from app.ui.rendering import rendering_cache
 
 NAMED_FORMATS = ("short", "medium", "long", "full")
 
@@ -161,10 +162,6 @@ def _date_pattern(locale: Locale, fmt: str) -> dates.DateTimePattern:
     return dates.get_date_format(fmt, locale=locale)
 
 
-# Where a template keeps the formatters it has looked up, for the rest of its rendering.
-_RENDER_CACHE = "_clinic_date_formatters"
-
-
 def _template_filter(kind: str, function: Callable) -> Callable:
     """`function` as a template filter that looks the viewer's formatter up once per template rendering, not once
     per date. Why: each lookup reads the locale and timezone through Flask-Babel's context proxies (about 8 µs), and
@@ -176,11 +173,9 @@ def _template_filter(kind: str, function: Callable) -> Callable:
         """Format like `function`, with the formatter kept on the template's context."""
         if not rebase or value is None:
             return function(value, format, rebase)
-        cache = context.__dict__.get(_RENDER_CACHE)
-        if cache is None:
-            cache = context.__dict__[_RENDER_CACHE] = {}
+        cache = rendering_cache(context)
         plain = not isinstance(value, datetime)
-        key = (kind, format, plain)
+        key = ("date formatter", kind, format, plain)
         if key not in cache:
             cache[key] = _plain_date_formatter(format) if plain else _viewer_formatter(kind, value, format)
         formatter = cache[key]

@@ -17,6 +17,8 @@ from flask import url_for as flask_url_for
 from jinja2 import pass_context
 from werkzeug.routing import BuildError
 
+from app.ui.rendering import rendering_cache
+
 # Werkzeug's quoting of a path segment (BaseConverter.to_url) and of a query value (urls._urlencode).
 _SAFE_IN_PATH = "!$&'()*+,/:;=@"
 _SAFE_IN_QUERY = "!$'()*,/:;?@"
@@ -24,8 +26,6 @@ _SIMPLE = frozenset((str, int, uuid.UUID))
 # Per app (its Jinja environment): script root -> (endpoint, argument names) -> pattern; bounded by the routes and
 # the templates that link to them.
 _PATTERNS = "_clinic_url_patterns"
-# Where one rendering keeps its mount point's patterns (the context object of a template rendering).
-_RENDER_PATTERNS = "_clinic_render_patterns"
 _UNSEEN = object()
 
 
@@ -69,9 +69,10 @@ def _pattern(endpoint: str, names: tuple[str, ...]) -> Callable[[tuple], str] | 
 @pass_context
 def url_for(context, endpoint: str, **values) -> str:
     """Flask's url_for, with each shape of link routed once per process and mount point."""
-    patterns = context.__dict__.get(_RENDER_PATTERNS, _UNSEEN)
+    cache = rendering_cache(context)
+    patterns = cache.get("url_patterns", _UNSEEN)
     if patterns is _UNSEEN:
-        patterns = context.__dict__[_RENDER_PATTERNS] = _patterns_for(context)
+        patterns = cache["url_patterns"] = _patterns_for(context)
     if patterns is None:
         return flask_url_for(endpoint, **values)
     key = (endpoint, tuple(values))

@@ -12,15 +12,15 @@ from flask import Flask
 from flask_babel import get_translations
 from jinja2 import pass_context
 
-# Where a rendering keeps its catalog (the context object of one template rendering).
-_RENDER_CATALOG = "_clinic_catalog"
+from app.ui.rendering import rendering_cache
 
 
 def _catalog(context):
     """This rendering's catalog, fetched through Flask-Babel the first time."""
-    found = context.__dict__.get(_RENDER_CATALOG)
+    cache = rendering_cache(context)
+    found = cache.get("catalog")
     if found is None:
-        found = context.__dict__[_RENDER_CATALOG] = get_translations()
+        found = cache["catalog"] = get_translations()
     return found
 
 

@@ -154,3 +154,23 @@ def test_patient_cabinet_prints_times_as_flask_babel_in_the_patients_timezone(ap
             _as_flask_babel_writes(app, language, zone, lambda s=starts: flask_babel.format_datetime(s, "short"))
             in cabinet
         )
+
+
+def test_each_viewer_of_a_shared_table_gets_their_own_language_and_timezone(app, client, login_as):
+    """Two patients, one after the other in the same process: each cabinet's appointment table (a macro imported
+    from another template) prints the chat link, the status and the start in its own viewer's language and
+    timezone, not in the first viewer's (Jinja keeps an imported template's context for the process; a cache kept
+    there once printed the first viewer's to everyone)."""
+    starts = datetime.now(UTC).replace(hour=3, minute=15, second=0, microsecond=0) + timedelta(days=3)
+    viewers = [("ru", "Asia/Vladivostok", "Чат", "Запланирован"), ("en", "America/New_York", "Chat", "Booked")]
+    for language, zone, chat, booked in viewers + viewers[::-1]:
+        record = factories.patient(timezone=zone)
+        record.user.locale = language
+        factories.appointment(record, factories.doctor(), starts_at=starts)
+        login_as(Role.PATIENT, record.user)
+        cabinet = client.get("/patient/").get_data(as_text=True)
+        client.submit("/auth/logout")
+        with app.app_context():  # its own `g`, where Flask-Babel keeps the locale it found
+            written = _as_flask_babel_writes(app, language, zone, lambda: flask_babel.format_datetime(starts, "short"))
+        assert f">{written}</a>" in cabinet
+        assert f'">{chat}</a>' in cabinet and f">{booked}</span>" in cabinet
