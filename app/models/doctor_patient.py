@@ -6,7 +6,7 @@ surname) joined with every appointment of the doctor, then sorted, on every page
 "same search, page 2"). Here the doctor's patients are one index range, in name order, with the searchable text
 beside the name.
 
-Written only by triggers (migration 00XX_doctor_patient, on PostgreSQL and SQLite alike): an appointment inserted, or
+Written only by triggers (migration 0013, on PostgreSQL and SQLite alike): an appointment inserted, or
 moved to another doctor or patient, adds its pair; an appointment deleted, or moved away, removes the pair when the
 pair has no appointment left; a patient's edit copies their names and search text to their rows. The app never
 writes it, so an insert made without the ORM (a bulk load, a migration) keeps it in step as well.

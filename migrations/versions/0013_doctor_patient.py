@@ -1,6 +1,6 @@
 """doctor-patient link for the doctor's patient list, kept in step by triggers, filled from the appointments
 
-Revision ID: 00XX_doctor_patient
+Revision ID: 0013
 Revises: 0012
 Create Date: 2026-12-03
 
@@ -11,7 +11,7 @@ import sqlalchemy as sa
 
 
 # revision identifiers, used by Alembic.
-revision = "00XX_doctor_patient"
+revision = "0013"
 down_revision = "0012"
 branch_labels = None
 depends_on = None
