@@ -6,6 +6,7 @@ from collections.abc import Callable
 from datetime import UTC
 
 import sqlalchemy as sa
+from flask_babel import get_locale
 from sqlalchemy.orm import DeclarativeBase
 
 # Named constraints make Alembic migrations reproducible on SQLite (batch mode) and PostgreSQL alike.
@@ -68,10 +69,20 @@ class LabelledEnum(enum.StrEnum):
     @property
     def label(self) -> str:
         """The member's name for people, in the current language."""
-        return str(_ENUM_LABELS[type(self), self.value])
+        locale = get_locale()
+        if locale is None:  # outside a request: the lazy string's own lookup
+            return str(_ENUM_LABELS[type(self), self.value])
+        # A table prints a status per row, and each lazy string would look its catalog up again; a language's
+        # catalog does not change while the process runs, so each member's spelling is kept per language.
+        key = (type(self), self.value, locale.language)
+        found = _LABELS_BY_LANGUAGE.get(key)
+        if found is None:
+            found = _LABELS_BY_LANGUAGE[key] = str(_ENUM_LABELS[type(self), self.value])
+        return found
 
 
 _ENUM_LABELS: dict = {}
+_LABELS_BY_LANGUAGE: dict = {}
 
 
 def label_enum(labels: dict) -> None:
