@@ -10,10 +10,10 @@ from flask_babel import lazy_gettext as _l
 from limits import parse
 from limits.storage import storage_from_string
 from limits.strategies import MovingWindowRateLimiter
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm import joinedload
 
-from app.clock import iso, utcnow
+from app.clock import utcnow
 from app.extensions import db
 from app.files.marks import mark_on_sending
 from app.models import (
@@ -31,10 +31,6 @@ from app.models import (
 )
 from app.refusals import CONFLICT, UNPROCESSABLE, Refusal
 from app.scheduling.chat_window import window_for
-
-PAGE_SIZE = 50
-MAX_PAGE = 200
-
 
 # Each refusal's words and HTTP status by its code, the reason in the realtime contract: sockets send the code,
 # the chat pages hand chat.js the words.
@@ -115,65 +111,6 @@ def participants(pair: ChatThread | Appointment) -> list[User]:
     return db.session.scalars(_participants(), params).all()
 
 
-# --- Messages ---
-
-
-def _messages(thread: ChatThread, *conditions, newest_first: bool = False, limit: int = PAGE_SIZE) -> list[ChatMessage]:
-    """Messages of a thread in order, with author and file loaded for the payload."""
-    order = ChatMessage.id.desc() if newest_first else ChatMessage.id
-    rows = db.session.scalars(
-        sa.select(ChatMessage)
-        .options(
-            joinedload(ChatMessage.author).joinedload(User.patient_profile),
-            joinedload(ChatMessage.author).joinedload(User.specialist_profile),
-            joinedload(ChatMessage.file),
-            joinedload(ChatMessage.appointment),
-        )
-        .where(ChatMessage.thread_id == thread.id, *conditions)
-        .order_by(order)
-        .limit(limit)
-    ).all()
-    return list(reversed(rows)) if newest_first else list(rows)
-
-
-def _message_key(thread: ChatThread, public_id) -> int:
-    """The ordering key of a message of this thread named by its public id; refused if it is not one."""
-    try:
-        wanted = uuid.UUID(str(public_id))
-    except ValueError:
-        raise ChatRefused("bad_request") from None
-    key = db.session.scalar(sa.select(ChatMessage.id).filter_by(public_id=wanted, thread_id=thread.id))
-    if key is None:
-        raise ChatRefused("not_found")
-    return key
-
-
-def latest(thread: ChatThread, limit: int = PAGE_SIZE) -> list[ChatMessage]:
-    """The newest messages, oldest first."""
-    return _messages(thread, newest_first=True, limit=limit)
-
-
-def older(thread: ChatThread, before, limit: int = PAGE_SIZE) -> list[ChatMessage]:
-    """The page of messages just before `before` (a message id), oldest first."""
-    key = _message_key(thread, before)
-    return _messages(thread, ChatMessage.id < key, newest_first=True, limit=_clamp(limit))
-
-
-def newer(thread: ChatThread, after, limit: int = MAX_PAGE) -> list[ChatMessage]:
-    """Everything after `after` (a message id), in order: what a reconnecting client missed."""
-    if after in (None, ""):
-        return _messages(thread, limit=limit)
-    key = _message_key(thread, after)
-    return _messages(thread, ChatMessage.id > key, limit=limit)
-
-
-def _clamp(limit) -> int:
-    """A page size within 1..MAX_PAGE, defaulting when it is not a number."""
-    if isinstance(limit, bool) or not isinstance(limit, int):
-        return PAGE_SIZE
-    return max(1, min(limit, MAX_PAGE))
-
-
 def _rate_limiter():
     """The per-user send limit, counted where the login throttling counts (Redis in production)."""
     state = current_app.extensions.get("chat_rate")
@@ -237,30 +174,60 @@ def send_message(
         if previous is not None:
             return previous, False
         raise ChatRefused(refusal)
+    thread = thread_for(appointment)
     message = ChatMessage(
         public_id=uuid.uuid4(),
-        thread=thread_for(appointment),
-        appointment=appointment,
-        author=author,
+        thread_id=thread.id,
+        appointment_id=appointment.id,
+        author_id=author.id,
         client_id=client_uuid,
         kind=MessageKind.TEXT if stored_file is None else MessageKind.FILE,
         text=text,
-        file=stored_file,
+        params=None,
+        file_id=None if stored_file is None else stored_file.id,
         sent_at=now or utcnow(),
     )
     if lab_result and stored_file is not None:
         mark_on_sending(stored_file, author, message.sent_at)
-    db.session.add(message)
-    try:
-        db.session.commit()
-    except IntegrityError:
+    message.id = _insert(message)
+    if message.id is None:
         # This client id was stored before (a re-send), perhaps at this very moment by another process: one row.
         db.session.rollback()
         existing = _stored(author, client_uuid)
         if existing is None:
-            raise
+            raise ChatRefused("server_error")  # the row vanished meanwhile; the client sends again
         return existing, False
+    db.session.commit()
+    # Never added to the session: the row was written by the statement above. The payload reads these objects.
+    message.thread, message.appointment, message.author, message.file = thread, appointment, author, stored_file
     return message, True
+
+
+# The columns of a new message, in the order _insert writes them.
+_COLUMNS = ("public_id", "thread_id", "appointment_id", "author_id", "client_id", "kind", "text", "file_id", "sent_at")
+
+
+def _insert(message: ChatMessage) -> int | None:
+    """Write a new message in one round trip: its id, or None when the author already stored this client id."""
+    values = {name: getattr(message, name) for name in _COLUMNS}
+    return db.session.execute(_insert_statement(db.session.get_bind().dialect.name), values).scalar()
+
+
+@cache
+def _insert_statement(dialect: str):
+    """INSERT … ON CONFLICT (author_id, client_id) DO NOTHING RETURNING id, in the engine's dialect.
+
+    One statement where the ORM's unit of work needed a flush, and a re-send is answered without an error that
+    would abort a PostgreSQL transaction. Both engines we run on (PostgreSQL, SQLite 3.35+) support it.
+    """
+    module = {"postgresql": postgresql, "sqlite": sqlite}[dialect]
+    table = ChatMessage.__table__
+    return (
+        module.insert(table)
+        .values({name: sa.bindparam(name, type_=table.c[name].type) for name in _COLUMNS})
+        .on_conflict_do_nothing(index_elements=[table.c.author_id, table.c.client_id])
+        .returning(table.c.id)
+    )
 
 
 def _checked(author: User, appointment: Appointment, window_open: bool, text: str, file_id):
@@ -284,9 +251,21 @@ def _checked(author: User, appointment: Appointment, window_open: bool, text: st
 # --- Reading ---
 
 
+def message_key(thread: ChatThread, public_id) -> int:
+    """The ordering key of a message of this thread named by its public id; refused if it is not one."""
+    try:
+        wanted = uuid.UUID(str(public_id))
+    except ValueError:
+        raise ChatRefused("bad_request") from None
+    key = db.session.scalar(sa.select(ChatMessage.id).filter_by(public_id=wanted, thread_id=thread.id))
+    if key is None:
+        raise ChatRefused("not_found")
+    return key
+
+
 def mark_read(reader: User, thread: ChatThread, up_to) -> int | None:
     """Record that the reader has seen the thread up to a message; returns the new mark, or None if not moved."""
-    key = _message_key(thread, up_to)
+    key = message_key(thread, up_to)
     mark = db.session.get(ChatReadMark, (thread.id, reader.id))
     if mark is None:
         mark = ChatReadMark(thread_id=thread.id, user_id=reader.id, last_read_id=0)
@@ -343,58 +322,3 @@ def unread_summary(user: User) -> dict:
     """What the `unread` event carries: the total and the count per thread."""
     threads = unread_by_thread(user)
     return {"total": sum(threads.values()), "threads": threads}
-
-
-# --- The wire format (docs/realtime.md) ---
-
-
-def author_payload(author: User, thread: ChatThread) -> dict:
-    """Who wrote a message; a guardian is named as acting for the patient."""
-    role = author.role.value
-    payload = {"id": str(author.public_id), "name": author.display_name, "role": role}
-    if author.role == Role.PATIENT and author.id != thread.patient.user_id:
-        payload["role"] = "guardian"
-        payload["on_behalf_of"] = thread.patient.full_name
-    return payload
-
-
-def message_payload(message: ChatMessage, thread: ChatThread) -> dict:
-    """One message as clients receive it."""
-    payload = {
-        "id": str(message.public_id),
-        "thread": str(thread.public_id),
-        "appointment": str(message.appointment.public_id),
-        "client_id": str(message.client_id),
-        "kind": message.kind.value,
-        "author": author_payload(message.author, thread),
-        "text": message.text,
-        "sent_at": iso(message.sent_at),
-    }
-    if message.kind == MessageKind.SYSTEM:
-        # Readers render the code in their own language; `text` stays empty so no client shows the code itself.
-        payload["text"] = ""
-        payload["system"] = {"code": message.text, "params": message.params or {}}
-    if message.file is not None:
-        payload["file"] = {
-            "id": str(message.file.public_id),
-            "name": message.file.original_name,
-            "content_type": message.file.content_type,
-            "size": message.file.size,
-            "lab_result": message.file.marked_lab_result,
-        }
-    return payload
-
-
-def pair_appointments(thread: ChatThread) -> list[Appointment]:
-    """All appointments of the thread's pair, oldest first: the markers in the shared history."""
-    return db.session.scalars(
-        sa.select(Appointment)
-        .options(joinedload(Appointment.service))
-        .where(Appointment.patient_id == thread.patient_id, Appointment.doctor_id == thread.doctor_id)
-        .order_by(Appointment.starts_at)
-    ).all()
-
-
-def payloads(messages: list[ChatMessage], thread: ChatThread) -> list[dict]:
-    """Several messages as clients receive them (loaded with their appointments by `_messages`)."""
-    return [message_payload(message, thread) for message in messages]
