@@ -5,7 +5,7 @@ Command (from the repository root, after `make test` has set up .venv; needs Deb
     .venv/bin/python -m bench.chat_delivery [--clients 20] [--seconds 20] [--hold 500] [--hold-seconds 30]
         [--joins 1000] [--connect-timeout 30]
 
-Both servers run the same way: two gunicorn masters (1 worker each, threaded worker, one thread per websocket)
+Both servers run the same way: two gunicorn masters (1 worker each, the worker class of gunicorn.conf.py, gevent)
 sharing one throwaway Redis; the app also shares one throwaway PostgreSQL. The floor is `bench/relay_server.py`
 (join a room, relay a message to it: no auth, no database). For each server in turn:
 
@@ -736,7 +736,7 @@ def main() -> int:
         parser.error("--joins must be an even number")
     CONNECT_TIMEOUT = args.connect_timeout
     per_process = max(args.clients // 2, args.hold, args.joins // 2)
-    threads = per_process + 50  # one thread per websocket in the threading mode, and some to spare
+    threads = per_process + 50  # used by the threaded worker only (one thread per websocket), if started with one
     raise_open_files(4 * (args.clients + 2 * args.hold + args.joins) + 1024)
 
     logs = args.logs = args.logs or Path(tempfile.mkdtemp(prefix="bench-chat-"))
