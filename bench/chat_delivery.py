@@ -3,8 +3,9 @@
 Command (from the repository root, after `make test` has set up .venv; needs Debian's postgresql and redis-server):
 
     .venv/bin/python -m bench.chat_delivery [--clients 20] [--seconds 20] [--hold 500] [--hold-seconds 30]
+        [--joins 1000] [--connect-timeout 30]
 
-Both servers run the same way: two gunicorn masters (1 worker each, threaded worker, one thread per websocket)
+Both servers run the same way: two gunicorn masters (1 worker each, the worker class of gunicorn.conf.py, gevent)
 sharing one throwaway Redis; the app also shares one throwaway PostgreSQL. The floor is `bench/relay_server.py`
 (join a room, relay a message to it: no auth, no database). For each server in turn:
 
@@ -14,6 +15,12 @@ sharing one throwaway Redis; the app also shares one throwaway PostgreSQL. The f
   by the other member of the room; all clients share one clock. The first seconds are warm-up, not measured.
 - hold: `--hold` idle connections per process (twice that in all, each a different signed-in user), held for
   `--hold-seconds` (longer than Engine.IO's 25 s ping interval), then every connection must still answer a join.
+- joins: `--joins` connections (half on each process, each a different signed-in user) all join their room at
+  once, 100 in flight at a time; the time until every join is answered, and each join's latency.
+
+Every connection must complete within `--connect-timeout` seconds (TCP, the Engine.IO handshake and the
+namespace's answer); one that does not is given up and counted as "never answered" (a server that accepts sockets
+and then starves them), apart from those refused or failed ("connect").
 
 App clients connect with session cookies made here the way Flask-Login makes them at sign-in (same SECRET_KEY),
 so the run does not need N password checks and the login throttle. Printed at the end: one table per phase,
@@ -28,6 +35,7 @@ hence the default of 20.
 
 import argparse
 import asyncio
+import contextlib
 import os
 import random
 import resource
@@ -287,6 +295,7 @@ class Errors:
     """What went wrong in one phase, by kind."""
 
     connect: int = 0
+    unanswered: int = 0
     join: int = 0
     ack: int = 0
     disconnect: int = 0
@@ -302,17 +311,24 @@ class Errors:
     @property
     def total(self) -> int:
         """All errors."""
-        return self.connect + self.join + self.ack + self.disconnect + self.lost
+        return self.connect + self.unanswered + self.join + self.ack + self.disconnect + self.lost
 
     def __str__(self) -> str:
-        parts = [
-            f"{k} {getattr(self, k)}" for k in ("connect", "join", "ack", "disconnect", "lost") if getattr(self, k)
-        ]
+        kinds = ("connect", "unanswered", "join", "ack", "disconnect", "lost")
+        parts = [f"{k} {getattr(self, k)}" for k in kinds if getattr(self, k)]
         return ", ".join(parts) or "0"
 
 
+# How long a connection may take to open (TCP, Engine.IO handshake, the namespace's answer); --connect-timeout.
+CONNECT_TIMEOUT = 30.0
+
+
 async def open_clients(target: Target, plan: list[tuple[int, str]], errors: Errors, batch: int) -> list:
-    """Connect one client per (process index, cookie), `batch` at a time; failed ones are None."""
+    """Connect one client per (process index, cookie), `batch` at a time; failed ones are None.
+
+    A connection that has not completed within CONNECT_TIMEOUT is abandoned and counted as never answered, so a
+    server that accepts sockets and then starves them gives a figure instead of a run that never ends.
+    """
     clients: list = [None] * len(plan)
     semaphore = asyncio.Semaphore(batch)
 
@@ -320,13 +336,20 @@ async def open_clients(target: Target, plan: list[tuple[int, str]], errors: Erro
         client = socketio.AsyncClient(reconnection=False, handle_sigint=False)
         async with semaphore:
             try:
-                await client.connect(
-                    target.urls[process], headers=target.headers(cookie), transports=["websocket"],
-                    namespaces=[NAMESPACE], wait_timeout=30,
+                await asyncio.wait_for(
+                    client.connect(
+                        target.urls[process], headers=target.headers(cookie), transports=["websocket"],
+                        namespaces=[NAMESPACE], wait_timeout=CONNECT_TIMEOUT,
+                    ),
+                    CONNECT_TIMEOUT,
                 )  # fmt: skip
+            except TimeoutError:
+                errors.add("unanswered", f"no answer within {CONNECT_TIMEOUT:g} s")
+                await abandon(client)
+                return
             except Exception as exc:  # noqa: BLE001 - every failure is counted, whatever its kind
                 errors.add("connect", repr(exc))
-                await client.shutdown()
+                await abandon(client)
                 return
         clients[i] = client
 
@@ -334,17 +357,26 @@ async def open_clients(target: Target, plan: list[tuple[int, str]], errors: Erro
     return clients
 
 
+async def abandon(client) -> None:
+    """Drop a client that failed to connect, without waiting on a server that does not answer."""
+    # It is being given up: whatever it raises while closing no longer counts.
+    with contextlib.suppress(Exception):
+        await asyncio.wait_for(client.shutdown(), 5)
+
+
 async def close_clients(clients: list) -> None:
     """Disconnect every client still connected."""
     await asyncio.gather(*(c.disconnect() for c in clients if c is not None), return_exceptions=True)
 
 
-async def join_all(target: Target, clients: list, rooms: list[str], errors: Errors, batch: int) -> None:
-    """Every connected client joins its room and must get `ok` back."""
+async def join_all(target: Target, clients: list, rooms: list[str], errors: Errors, batch: int) -> list[float]:
+    """Every connected client joins its room and must get `ok` back; returns each answered join's latency (ms)."""
     semaphore = asyncio.Semaphore(batch)
+    latencies: list[float] = []
 
     async def join(client, room: str) -> None:
         async with semaphore:
+            began = time.perf_counter()
             try:
                 ack = await client.call("join", target.join(room), namespace=NAMESPACE, timeout=30)
             except Exception as exc:  # noqa: BLE001
@@ -352,8 +384,11 @@ async def join_all(target: Target, clients: list, rooms: list[str], errors: Erro
                 return
         if not (isinstance(ack, dict) and ack.get("ok")):
             errors.add("join", repr(ack)[:200])
+            return
+        latencies.append((time.perf_counter() - began) * 1000)
 
     await asyncio.gather(*(join(c, r) for c, r in zip(clients, rooms, strict=True) if c is not None))
+    return latencies
 
 
 async def loop_lag(stop_at: float, lags: list[float]) -> None:
@@ -538,6 +573,31 @@ async def hold(target: Target, rooms: list[Room], per_process: int, seconds: flo
     }
 
 
+async def joins(target: Target, rooms: list[Room], count: int) -> dict:
+    """`count` connections (half on each process, each a different user) join their rooms all at once, 100 in
+    flight: how long until every join is answered."""
+    errors = Errors()
+    members = [(room.appointment, cookie) for room in rooms for cookie in (room.doctor_cookie, room.patient_cookie)]
+    members = members[:count]
+    plan = [(i % 2, cookie) for i, (_, cookie) in enumerate(members)]
+    began = time.perf_counter()
+    clients = await open_clients(target, plan, errors, batch=50)
+    connected_in = time.perf_counter() - began
+    began = time.perf_counter()
+    latencies = await join_all(target, clients, [room for room, _ in members], errors, batch=100)
+    joined_in = time.perf_counter() - began
+    await close_clients(clients)
+    return {
+        "joins": len(plan),
+        "connected_in": connected_in,
+        "answered": len(latencies),
+        "joined_in": joined_in,
+        "p50": statistics.median(latencies) if latencies else float("nan"),
+        "p99": percentile(latencies, 99) if latencies else float("nan"),
+        "errors": errors,
+    }
+
+
 # --- The run ---
 
 
@@ -587,6 +647,7 @@ def run_target(target: Target, servers: list[Gunicorn], service_meters: dict, ro
         profile = sample(args.py_spy, args.py_spy_mode, servers, target.name, args.logs)
         result = asyncio.run(delivery(target, rooms[: args.clients // 2], args.seconds, args.warmup, meters, profile))
         result["hold"] = asyncio.run(hold(target, rooms, args.hold, args.hold_seconds)) if args.hold else None
+        result["joins"] = asyncio.run(joins(target, rooms, args.joins)) if args.joins else None
         return result
     finally:
         for server in servers:
@@ -597,7 +658,7 @@ def report(results: dict[str, dict], args) -> None:
     """Print the tables."""
     print(f"\n### Chat delivery ({time.strftime('%Y-%m-%d')}, {os.cpu_count()} cores)\n")
     command = f".venv/bin/python -m bench.chat_delivery --clients {args.clients} --seconds {args.seconds:g}"
-    command += f" --hold {args.hold} --hold-seconds {args.hold_seconds:g}"
+    command += f" --hold {args.hold} --hold-seconds {args.hold_seconds:g} --joins {args.joins}"
     print(f"Command: `{command}`\n")
     print("| server | clients | rooms | sent | delivered | p50 (ms) | p99 (ms) | max (ms) | ack p50 / p99 (ms) | msg/s |"
           " errors | p99 / baseline p99 |")  # fmt: skip
@@ -618,20 +679,40 @@ def report(results: dict[str, dict], args) -> None:
     if args.hold:
         print(f"\nHold: {args.hold} idle connections per process ({2 * args.hold} in all), {args.hold_seconds:g} s,"
               " then a join on each:\n")  # fmt: skip
-        print("| server | connections | connected in (s) | open at the end | joins answered in (s) | errors |")
-        print("|---|---|---|---|---|---|")
+        print("| server | connections | connected in (s) | never answered | open at the end | joins answered in (s) |"
+              " errors |")  # fmt: skip
+        print("|---|---|---|---|---|---|---|")
         for name, r in results.items():
             h = r["hold"]
-            print(f"| {name} | {h['connections']} | {h['connected_in']:.1f} | {h['open_at_end']} |"
-                  f" {h['joined_in']:.1f} | {h['errors']} |")  # fmt: skip
+            print(f"| {name} | {h['connections']} | {h['connected_in']:.1f} | {h['errors'].unanswered} |"
+                  f" {h['open_at_end']} | {h['joined_in']:.1f} | {h['errors']} |")  # fmt: skip
+    if args.joins:
+        report_joins(results, args)
     for name, r in results.items():
-        for phase, errors in (("delivery", r["errors"]), ("hold", r["hold"] and r["hold"]["errors"])):
+        phases = (("delivery", r["errors"]), ("hold", r["hold"] and r["hold"]["errors"]),
+                  ("joins", r["joins"] and r["joins"]["errors"]))  # fmt: skip
+        for phase, errors in phases:
             if errors and errors.samples:
                 print(f"\n{name} {phase} errors, first few: " + "; ".join(errors.samples))
 
 
+def report_joins(results: dict[str, dict], args) -> None:
+    """The joins table: time until all joins were answered, per-join latency, and the app's time over the relay's."""
+    print(f"\nJoins: {args.joins} connections ({args.joins // 2} per process) join at once, 100 in flight:\n")
+    print("| server | joins | connected in (s) | never answered | answered | all answered in (s) | join p50 / p99 (ms) |"
+          " errors | time / relay time |")  # fmt: skip
+    print("|---|---|---|---|---|---|---|---|---|")
+    base = results.get("relay", {}).get("joins")
+    for name, r in results.items():
+        j = r["joins"]
+        ratio = f"{j['joined_in'] / base['joined_in']:.2f}" if base else "-"
+        print(f"| {name} | {j['joins']} | {j['connected_in']:.1f} | {j['errors'].unanswered} | {j['answered']} |"
+              f" {j['joined_in']:.2f} | {j['p50']:.1f} / {j['p99']:.1f} | {j['errors']} | {ratio} |")  # fmt: skip
+
+
 def main() -> int:
     """Set up the services and the data, measure the relay then the app, report."""
+    global CONNECT_TIMEOUT  # one setting for every phase's connections
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--clients", type=int, default=20, help="clients in the delivery phase (two per room)")
     parser.add_argument("--seconds", type=float, default=20, help="measured seconds of the delivery phase")
@@ -640,6 +721,10 @@ def main() -> int:
         "--hold", type=int, default=500, help="idle connections per process in the hold phase (0: skip)"
     )
     parser.add_argument("--hold-seconds", type=float, default=30)
+    parser.add_argument("--joins", type=int, default=0, help="connections joining at once in the joins phase (0: skip)")
+    parser.add_argument(
+        "--connect-timeout", type=float, default=CONNECT_TIMEOUT, help="seconds a connection may take to open"
+    )
     parser.add_argument("--only", choices=["relay", "app"], help="measure one server only")
     parser.add_argument("--logs", type=Path, help="keep the gunicorn logs (and profiles) in this directory")
     parser.add_argument("--py-spy", type=Path, help="py-spy executable: sample the workers while measuring")
@@ -647,9 +732,12 @@ def main() -> int:
     args = parser.parse_args()
     if args.clients < 2 or args.clients % 2:
         parser.error("--clients must be an even number >= 2")
-    per_process = max(args.clients // 2, args.hold)
-    threads = per_process + 50  # one thread per websocket in the threading mode, and some to spare
-    raise_open_files(4 * (args.clients + 2 * args.hold) + 1024)
+    if args.joins < 0 or args.joins % 2:
+        parser.error("--joins must be an even number")
+    CONNECT_TIMEOUT = args.connect_timeout
+    per_process = max(args.clients // 2, args.hold, args.joins // 2)
+    threads = per_process + 50  # used by the threaded worker only (one thread per websocket), if started with one
+    raise_open_files(4 * (args.clients + 2 * args.hold + args.joins) + 1024)
 
     logs = args.logs = args.logs or Path(tempfile.mkdtemp(prefix="bench-chat-"))
     logs.mkdir(parents=True, exist_ok=True)
@@ -658,7 +746,7 @@ def main() -> int:
     results: dict[str, dict] = {}
     try:
         secret_key = os.urandom(32).hex()
-        rooms_n = max(args.clients // 2, args.hold)
+        rooms_n = max(args.clients // 2, args.hold, args.joins // 2)
         if args.only != "relay":
             postgres = PostgresServer().start()
             postgres.execute("CREATE DATABASE bench")

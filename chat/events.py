@@ -2,22 +2,20 @@
 
 import functools
 import uuid
-from functools import cache
 
-import sqlalchemy as sa
 from flask import current_app
 from flask_login import current_user
 from flask_socketio import ConnectionRefusedError, Namespace, disconnect, emit, join_room
-from sqlalchemy.orm import joinedload
 
 from app import audit
 from app.extensions import db, socketio
 from app.models import Appointment
-from app.permissions import can_extend_chat, can_join_chat
+from app.permissions import can_extend_chat
 from app.realtime import admits, join_personal_room, release_connection
 from app.refusals import Refusal
 from app.scheduling.chat_window import extend_window, window_for
-from chat import service
+from chat import history, service
+from chat.access import chat_appointment, joined_appointment
 from chat.rooms import (
     NAMESPACE,
     announce_read,
@@ -26,16 +24,7 @@ from chat.rooms import (
     thread_room,
     window_payload,
 )
-
-
-@cache
-def _appointment_by_public_id():
-    """The appointment :public_id with its patient and chat thread (built once: every event runs it)."""
-    return (
-        sa.select(Appointment)
-        .options(joinedload(Appointment.patient), joinedload(Appointment.chat_thread))
-        .where(Appointment.public_id == sa.bindparam("public_id"))
-    )
+from chat.wire import message_payload
 
 
 def _still_signed_in() -> None:
@@ -49,9 +38,9 @@ def _still_signed_in() -> None:
 def _appointment(data: dict) -> Appointment:
     """The appointment named in an event's checked payload, if the signed-in user takes part in its chat; otherwise
     not_found."""
-    appointment = db.session.scalar(_appointment_by_public_id(), {"public_id": uuid.UUID(data["appointment"])})
+    appointment = chat_appointment(current_user, data["appointment"])
     # Another person's appointment looks exactly like one that does not exist.
-    if appointment is None or not can_join_chat(current_user, appointment):
+    if appointment is None:
         raise service.ChatRefused("not_found")
     return appointment
 
@@ -125,18 +114,22 @@ class ChatNamespace(Namespace):
     @takes(appointment=ID)
     def on_join(self, data):
         """Enter an appointment's chat: the window, the latest history and the unread count."""
-        appointment = _appointment(data)
+        # The audit record commits; what was loaded here still describes the chat afterwards (see on_send).
+        db.session().expire_on_commit = False
+        joined = joined_appointment(current_user, data["appointment"])
+        if joined is None:
+            raise service.ChatRefused("not_found")
+        appointment, unread = joined
         thread = service.thread_for(appointment)
         join_room(thread_room(thread))
         audit.record("view_chat", appointment, appointment.patient, current_user)
-        messages = service.latest(thread)
         return {
             "ok": True,
             "thread": str(thread.public_id),
             "appointment": str(appointment.public_id),
             "window": window_payload(appointment, window_for(appointment)),
-            "messages": service.payloads(messages, thread),
-            "unread": service.unread_by_thread(current_user).get(str(thread.public_id), 0),
+            "messages": history.latest_payloads(thread, appointment.patient),
+            "unread": unread,
             "me": str(current_user.public_id),
         }
 
@@ -145,16 +138,15 @@ class ChatNamespace(Namespace):
         """An older page of the thread, before a given message."""
         appointment = _appointment(data)
         thread = service.thread_for(appointment)
-        messages = service.older(thread, data.get("before"), data.get("limit", service.PAGE_SIZE))
-        return {"ok": True, "messages": service.payloads(messages, thread)}
+        limit = data.get("limit", history.PAGE_SIZE)
+        return {"ok": True, "messages": history.older_payloads(thread, appointment.patient, data["before"], limit)}
 
     @takes(appointment=ID, after=OPTIONAL_ID)
     def on_catch_up(self, data):
         """Everything after the last message the client has, in order (after a reconnect)."""
         appointment = _appointment(data)
         thread = service.thread_for(appointment)
-        messages = service.newer(thread, data.get("after"))
-        return {"ok": True, "messages": service.payloads(messages, thread)}
+        return {"ok": True, "messages": history.newer_payloads(thread, appointment.patient, data.get("after"))}
 
     @takes(appointment=ID, client_id=ID, text=TEXT, file=OPTIONAL_ID)
     def on_send(self, data):
@@ -172,7 +164,7 @@ class ChatNamespace(Namespace):
             lab_result=data.get("lab_result", False),
         )
         thread = message.thread
-        payload = service.message_payload(message, thread)
+        payload = message_payload(message, thread)
         if created:
             deliver_message(thread, payload, current_user)
         return {"ok": True, "message": payload}

@@ -15,7 +15,7 @@ from app.models import Appointment, ChatMessage, ChatReadMark, ChatThread, User
 from app.permissions import has_chats
 from app.scheduling.chat_window import ChatWindow, window_for
 from app.ui.filters import localized
-from chat import service
+from chat import history, service
 from chat.system_lines import system_templates, system_text
 
 
@@ -63,8 +63,8 @@ def peer_read_id(thread: ChatThread, viewer: User) -> int:
 def render_room(appointment: Appointment, template: str, **context) -> str:
     """The chat page of one appointment for its patient or its doctor."""
     thread = service.thread_for(appointment)
-    appointments = service.pair_appointments(thread)
-    messages = service.latest(thread)
+    appointments = history.pair_appointments(thread)
+    messages = history.latest(thread)
     window = window_for(appointment)
     return render_template(
         template,
@@ -75,7 +75,7 @@ def render_room(appointment: Appointment, template: str, **context) -> str:
         markers={str(a.public_id): marker_label(a) for a in appointments},
         window_data=window.as_dict(),
         oldest=str(messages[0].public_id) if messages else "",
-        more=len(messages) == service.PAGE_SIZE,
+        more=len(messages) == history.PAGE_SIZE,
         iso=iso,
         **context,
     )

@@ -40,10 +40,10 @@ def deliver_message(thread: ChatThread, payload: dict, author: User) -> None:
     push_unread([person for person in participants(thread) if person.id != author.id])
 
 
-def push_unread(users: list[User]) -> None:
-    """Tell each user's open pages their current unread counts."""
+def push_unread(users: list[User | sa.Row]) -> None:
+    """Tell each user's open pages (users or participants' rows) their current unread counts."""
     for user in users:
-        emit_to_user(user, "unread", unread_summary(user), namespace=NAMESPACE)
+        emit_to_user(user.id, "unread", unread_summary(user), namespace=NAMESPACE)
 
 
 def announce_read(thread: ChatThread, reader: User, up_to: str) -> None:
@@ -77,4 +77,4 @@ def announce_window(appointment: Appointment, window: ChatWindow) -> None:
     """The new closing time, at once, on every open page of everyone in the appointment's chat."""
     payload = window_payload(appointment, window)
     for person in participants(appointment):
-        emit_to_user(person, "window", payload, namespace=NAMESPACE)
+        emit_to_user(person.id, "window", payload, namespace=NAMESPACE)

@@ -10,10 +10,10 @@ from flask_babel import lazy_gettext as _l
 from limits import parse
 from limits.storage import storage_from_string
 from limits.strategies import MovingWindowRateLimiter
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm import joinedload
 
-from app.clock import iso, utcnow
+from app.clock import utcnow
 from app.extensions import db
 from app.files.marks import mark_on_sending
 from app.models import (
@@ -31,10 +31,6 @@ from app.models import (
 )
 from app.refusals import CONFLICT, UNPROCESSABLE, Refusal
 from app.scheduling.chat_window import window_for
-
-PAGE_SIZE = 50
-MAX_PAGE = 200
-
 
 # Each refusal's words and HTTP status by its code, the reason in the realtime contract: sockets send the code,
 # the chat pages hand chat.js the words.
@@ -84,94 +80,33 @@ def thread_for(appointment: Appointment) -> ChatThread:
     """The appointment's patient–doctor thread (loaded with the appointment when it exists), created on first use."""
     if appointment.chat_thread is not None:
         return appointment.chat_thread
-    thread = find_thread(appointment.patient_id, appointment.doctor_id)
-    if thread is not None:
-        return thread
-    db.session.add(ChatThread(patient_id=appointment.patient_id, doctor_id=appointment.doctor_id))
-    try:
-        db.session.commit()
-    except IntegrityError:
-        # Both sides opened the chat at the same moment: the other process created it first.
-        db.session.rollback()
+    pair = {"patient_id": appointment.patient_id, "doctor_id": appointment.doctor_id}
+    # Both sides may open the chat at the same moment in two processes: one row is made, the other insert does
+    # nothing, and both read the same thread.
+    db.session.execute(_insert_ignoring(_dialect(), ChatThread.__table__, tuple(pair), tuple(pair)), pair)
+    db.session.commit()
     return find_thread(appointment.patient_id, appointment.doctor_id)
 
 
 @cache
 def _participants():
-    """The users reading the thread of :patient_id and :doctor_id."""
+    """The id and role of the users reading the thread of :patient_id and :doctor_id."""
     patient_id = sa.bindparam("patient_id")
     guardians = sa.select(Guardianship.guardian_id).where(
         Guardianship.patient_id == patient_id, Guardianship.active.is_(True)
     )
     patient_account = sa.select(PatientProfile.user_id).where(PatientProfile.id == patient_id)
-    return sa.select(User).where(
+    return sa.select(User.id, User.role).where(
         sa.or_(User.id == sa.bindparam("doctor_id"), User.id.in_(guardians), User.id.in_(patient_account))
     )
 
 
-def participants(pair: ChatThread | Appointment) -> list[User]:
-    """Everyone who reads the pair's thread: the doctor, the patient's own account and their active guardians."""
+def participants(pair: ChatThread | Appointment) -> list[sa.Row]:
+    """Everyone who reads the pair's thread (the doctor, the patient's own account and their active guardians), as
+    rows with the `id` and `role` that the unread counts and personal rooms need; whole User objects cost every
+    delivered message another ORM load (cProfile, December 2026)."""
     params = {"patient_id": pair.patient_id, "doctor_id": pair.doctor_id}
-    return db.session.scalars(_participants(), params).all()
-
-
-# --- Messages ---
-
-
-def _messages(thread: ChatThread, *conditions, newest_first: bool = False, limit: int = PAGE_SIZE) -> list[ChatMessage]:
-    """Messages of a thread in order, with author and file loaded for the payload."""
-    order = ChatMessage.id.desc() if newest_first else ChatMessage.id
-    rows = db.session.scalars(
-        sa.select(ChatMessage)
-        .options(
-            joinedload(ChatMessage.author).joinedload(User.patient_profile),
-            joinedload(ChatMessage.author).joinedload(User.specialist_profile),
-            joinedload(ChatMessage.file),
-            joinedload(ChatMessage.appointment),
-        )
-        .where(ChatMessage.thread_id == thread.id, *conditions)
-        .order_by(order)
-        .limit(limit)
-    ).all()
-    return list(reversed(rows)) if newest_first else list(rows)
-
-
-def _message_key(thread: ChatThread, public_id) -> int:
-    """The ordering key of a message of this thread named by its public id; refused if it is not one."""
-    try:
-        wanted = uuid.UUID(str(public_id))
-    except ValueError:
-        raise ChatRefused("bad_request") from None
-    key = db.session.scalar(sa.select(ChatMessage.id).filter_by(public_id=wanted, thread_id=thread.id))
-    if key is None:
-        raise ChatRefused("not_found")
-    return key
-
-
-def latest(thread: ChatThread, limit: int = PAGE_SIZE) -> list[ChatMessage]:
-    """The newest messages, oldest first."""
-    return _messages(thread, newest_first=True, limit=limit)
-
-
-def older(thread: ChatThread, before, limit: int = PAGE_SIZE) -> list[ChatMessage]:
-    """The page of messages just before `before` (a message id), oldest first."""
-    key = _message_key(thread, before)
-    return _messages(thread, ChatMessage.id < key, newest_first=True, limit=_clamp(limit))
-
-
-def newer(thread: ChatThread, after, limit: int = MAX_PAGE) -> list[ChatMessage]:
-    """Everything after `after` (a message id), in order: what a reconnecting client missed."""
-    if after in (None, ""):
-        return _messages(thread, limit=limit)
-    key = _message_key(thread, after)
-    return _messages(thread, ChatMessage.id > key, limit=limit)
-
-
-def _clamp(limit) -> int:
-    """A page size within 1..MAX_PAGE, defaulting when it is not a number."""
-    if isinstance(limit, bool) or not isinstance(limit, int):
-        return PAGE_SIZE
-    return max(1, min(limit, MAX_PAGE))
+    return db.session.execute(_participants(), params).all()
 
 
 def _rate_limiter():
@@ -237,30 +172,66 @@ def send_message(
         if previous is not None:
             return previous, False
         raise ChatRefused(refusal)
+    thread = thread_for(appointment)
     message = ChatMessage(
         public_id=uuid.uuid4(),
-        thread=thread_for(appointment),
-        appointment=appointment,
-        author=author,
+        thread_id=thread.id,
+        appointment_id=appointment.id,
+        author_id=author.id,
         client_id=client_uuid,
         kind=MessageKind.TEXT if stored_file is None else MessageKind.FILE,
         text=text,
-        file=stored_file,
+        params=None,
+        file_id=None if stored_file is None else stored_file.id,
         sent_at=now or utcnow(),
     )
     if lab_result and stored_file is not None:
         mark_on_sending(stored_file, author, message.sent_at)
-    db.session.add(message)
-    try:
-        db.session.commit()
-    except IntegrityError:
+    message.id = _insert(message)
+    if message.id is None:
         # This client id was stored before (a re-send), perhaps at this very moment by another process: one row.
         db.session.rollback()
         existing = _stored(author, client_uuid)
         if existing is None:
-            raise
+            raise ChatRefused("server_error")  # the row vanished meanwhile; the client sends again
         return existing, False
+    db.session.commit()
+    # Never added to the session: the row was written by the statement above. The payload reads these objects.
+    message.thread, message.appointment, message.author, message.file = thread, appointment, author, stored_file
     return message, True
+
+
+# The columns of a new message, in the order _insert writes them.
+_COLUMNS = ("public_id", "thread_id", "appointment_id", "author_id", "client_id", "kind", "text", "file_id", "sent_at")
+
+
+def _insert(message: ChatMessage) -> int | None:
+    """Write a new message in one round trip: its id, or None when the author already stored this client id."""
+    values = {name: getattr(message, name) for name in _COLUMNS}
+    statement = _insert_ignoring(_dialect(), ChatMessage.__table__, _COLUMNS, ("author_id", "client_id"), "id")
+    return db.session.execute(statement, values).scalar()
+
+
+def _dialect() -> str:
+    """The name of the database engine the session talks to."""
+    return db.session.get_bind().dialect.name
+
+
+@cache
+def _insert_ignoring(dialect: str, table: sa.Table, columns: tuple, unique: tuple, returning: str | None = None):
+    """INSERT … ON CONFLICT (unique) DO NOTHING [RETURNING a column] in the engine's dialect (PostgreSQL, or SQLite
+    3.35+).
+
+    One statement where the ORM's unit of work needed a flush, and a row that is already there is no error (an
+    error would abort a PostgreSQL transaction and cost a rollback and a second look).
+    """
+    module = {"postgresql": postgresql, "sqlite": sqlite}[dialect]
+    statement = (
+        module.insert(table)
+        .values({name: sa.bindparam(name, type_=table.c[name].type) for name in columns})
+        .on_conflict_do_nothing(index_elements=[table.c[name] for name in unique])
+    )
+    return statement if returning is None else statement.returning(table.c[returning])
 
 
 def _checked(author: User, appointment: Appointment, window_open: bool, text: str, file_id):
@@ -284,9 +255,21 @@ def _checked(author: User, appointment: Appointment, window_open: bool, text: st
 # --- Reading ---
 
 
+def message_key(thread: ChatThread, public_id) -> int:
+    """The ordering key of a message of this thread named by its public id; refused if it is not one."""
+    try:
+        wanted = uuid.UUID(str(public_id))
+    except ValueError:
+        raise ChatRefused("bad_request") from None
+    key = db.session.scalar(sa.select(ChatMessage.id).filter_by(public_id=wanted, thread_id=thread.id))
+    if key is None:
+        raise ChatRefused("not_found")
+    return key
+
+
 def mark_read(reader: User, thread: ChatThread, up_to) -> int | None:
     """Record that the reader has seen the thread up to a message; returns the new mark, or None if not moved."""
-    key = _message_key(thread, up_to)
+    key = message_key(thread, up_to)
     mark = db.session.get(ChatReadMark, (thread.id, reader.id))
     if mark is None:
         mark = ChatReadMark(thread_id=thread.id, user_id=reader.id, last_read_id=0)
@@ -331,7 +314,7 @@ def _unread(role: Role):
     )
 
 
-def unread_by_thread(user: User) -> dict[str, int]:
+def unread_by_thread(user: User | sa.Row) -> dict[str, int]:
     """Unread messages per thread (public id) for this reader; threads with none are left out."""
     if user.role not in (Role.DOCTOR, Role.PATIENT):
         return {}
@@ -339,62 +322,7 @@ def unread_by_thread(user: User) -> dict[str, int]:
     return {str(public_id): count for public_id, count in rows}
 
 
-def unread_summary(user: User) -> dict:
+def unread_summary(user: User | sa.Row) -> dict:
     """What the `unread` event carries: the total and the count per thread."""
     threads = unread_by_thread(user)
     return {"total": sum(threads.values()), "threads": threads}
-
-
-# --- The wire format (docs/realtime.md) ---
-
-
-def author_payload(author: User, thread: ChatThread) -> dict:
-    """Who wrote a message; a guardian is named as acting for the patient."""
-    role = author.role.value
-    payload = {"id": str(author.public_id), "name": author.display_name, "role": role}
-    if author.role == Role.PATIENT and author.id != thread.patient.user_id:
-        payload["role"] = "guardian"
-        payload["on_behalf_of"] = thread.patient.full_name
-    return payload
-
-
-def message_payload(message: ChatMessage, thread: ChatThread) -> dict:
-    """One message as clients receive it."""
-    payload = {
-        "id": str(message.public_id),
-        "thread": str(thread.public_id),
-        "appointment": str(message.appointment.public_id),
-        "client_id": str(message.client_id),
-        "kind": message.kind.value,
-        "author": author_payload(message.author, thread),
-        "text": message.text,
-        "sent_at": iso(message.sent_at),
-    }
-    if message.kind == MessageKind.SYSTEM:
-        # Readers render the code in their own language; `text` stays empty so no client shows the code itself.
-        payload["text"] = ""
-        payload["system"] = {"code": message.text, "params": message.params or {}}
-    if message.file is not None:
-        payload["file"] = {
-            "id": str(message.file.public_id),
-            "name": message.file.original_name,
-            "content_type": message.file.content_type,
-            "size": message.file.size,
-            "lab_result": message.file.marked_lab_result,
-        }
-    return payload
-
-
-def pair_appointments(thread: ChatThread) -> list[Appointment]:
-    """All appointments of the thread's pair, oldest first: the markers in the shared history."""
-    return db.session.scalars(
-        sa.select(Appointment)
-        .options(joinedload(Appointment.service))
-        .where(Appointment.patient_id == thread.patient_id, Appointment.doctor_id == thread.doctor_id)
-        .order_by(Appointment.starts_at)
-    ).all()
-
-
-def payloads(messages: list[ChatMessage], thread: ChatThread) -> list[dict]:
-    """Several messages as clients receive them (loaded with their appointments by `_messages`)."""
-    return [message_payload(message, thread) for message in messages]

@@ -14,6 +14,7 @@ from app.extensions import db
 from app.models import Appointment, ChatMessage, MessageKind, User
 from chat import service
 from chat.rooms import deliver_message
+from chat.wire import message_payload
 
 # code -> sentence; the %(name)s placeholders are the parameters `post_system_line` must be given.
 SYSTEM_LINES = {
@@ -68,5 +69,5 @@ def post_system_line(appointment: Appointment, actor: User, code: str, **params)
     )
     db.session.add(message)
     db.session.commit()
-    deliver_message(thread, service.message_payload(message, thread), actor)
+    deliver_message(thread, message_payload(message, thread), actor)
     return message

@@ -1,0 +1,96 @@
+"""The wire format of docs/realtime.md: a message as clients receive it, built from ORM rows (pages, system lines,
+a re-sent message) or from the plain rows of the history statement (socket events, chat/history.py)."""
+
+from collections.abc import Mapping
+from datetime import datetime
+
+from app.clock import iso
+from app.models import ChatMessage, ChatThread, MessageKind, PatientProfile, Role, StoredFile, User
+
+
+def author_payload(author: User, thread: ChatThread) -> dict:
+    """Who wrote a message; a guardian is named as acting for the patient."""
+    return _author(author.id, author.public_id, author.role, author.display_name, thread.patient)
+
+
+def _author(key: int, public_id, role: Role, name: str, patient: PatientProfile) -> dict:
+    """The author object: a patient-role author other than the thread's patient is their guardian."""
+    payload = {"id": str(public_id), "name": name, "role": role.value}
+    if role == Role.PATIENT and key != patient.user_id:
+        payload["role"] = "guardian"
+        payload["on_behalf_of"] = patient.full_name
+    return payload
+
+
+def _message(fields: dict, kind: MessageKind, text: str, params: dict | None, sent_at: datetime) -> dict:
+    """The message object around its ids, author and file (`fields`), with a system line's code and parameters."""
+    payload = {**fields, "kind": kind.value, "text": text, "sent_at": iso(sent_at)}
+    if kind == MessageKind.SYSTEM:
+        # Readers render the code in their own language; `text` stays empty so no client shows the code itself.
+        payload["text"] = ""
+        payload["system"] = {"code": text, "params": params or {}}
+    return payload
+
+
+def file_payload(stored: StoredFile) -> dict:
+    """A sent file as the message carries it, with its lab-result mark as it is now."""
+    return {
+        "id": str(stored.public_id),
+        "name": stored.original_name,
+        "content_type": stored.content_type,
+        "size": stored.size,
+        "lab_result": stored.marked_lab_result,
+    }
+
+
+def message_payload(message: ChatMessage, thread: ChatThread) -> dict:
+    """One message as clients receive it."""
+    fields = {
+        "id": str(message.public_id),
+        "thread": str(thread.public_id),
+        "appointment": str(message.appointment.public_id),
+        "client_id": str(message.client_id),
+        "author": author_payload(message.author, thread),
+    }
+    payload = _message(fields, message.kind, message.text, message.params, message.sent_at)
+    if message.file is not None:
+        payload["file"] = file_payload(message.file)
+    return payload
+
+
+def payloads(messages: list[ChatMessage], thread: ChatThread) -> list[dict]:
+    """Several messages as clients receive them (loaded with their appointments by `_messages`)."""
+    return [message_payload(message, thread) for message in messages]
+
+
+def _name(*parts: str | None) -> str:
+    """A profile's full name from its parts, as PatientProfile.full_name and SpecialistProfile.full_name join them."""
+    return " ".join(p for p in parts if p)
+
+
+def row_payload(row: Mapping, thread_public_id: str, patient: PatientProfile) -> dict:
+    """One message of the history statement (chat/history.py) as clients receive it: the same object as
+    message_payload gives for that message, without building ORM objects for it."""
+    if row["specialist"] is not None:
+        name = _name(row["specialist_last"], row["specialist_first"], row["specialist_middle"])
+    elif row["profile"] is not None:
+        name = _name(row["profile_last"], row["profile_first"], row["profile_middle"])
+    else:
+        name = row["full_name"] or row["email"]
+    fields = {
+        "id": str(row["public_id"]),
+        "thread": thread_public_id,
+        "appointment": str(row["appointment"]),
+        "client_id": str(row["client_id"]),
+        "author": _author(row["author_key"], row["author_id"], row["role"], name, patient),
+    }
+    payload = _message(fields, row["kind"], row["text"], row["params"], row["sent_at"])
+    if row["file_id"] is not None:
+        payload["file"] = {
+            "id": str(row["file_id"]),
+            "name": row["file_name"],
+            "content_type": row["content_type"],
+            "size": row["size"],
+            "lab_result": row["lab_result_marked_at"] is not None,
+        }
+    return payload
