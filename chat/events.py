@@ -150,12 +150,12 @@ class ChatNamespace(Namespace):
 
     @takes(appointment=ID, client_id=ID, text=TEXT, file=OPTIONAL_ID)
     def on_send(self, data):
-        """Store the message, then deliver it; a repeated client_id returns the stored message."""
+        """Store the message, then deliver it; a repeated client_id returns the stored message and delivers it again."""
         # The rows loaded here describe the message after its commit too; reloading them all (the default after a
         # commit) would double this handler's queries. The session ends with the event.
         db.session().expire_on_commit = False
         appointment = _appointment(data)
-        message, created = service.send_message(
+        message, _created = service.send_message(
             current_user,
             appointment,
             data.get("client_id"),
@@ -165,8 +165,9 @@ class ChatNamespace(Namespace):
         )
         thread = message.thread
         payload = message_payload(message, thread)
-        if created:
-            deliver_message(thread, payload, current_user)
+        # A re-send is delivered again too: the process that stored it may have died before delivering it (the
+        # sender never got its answer either, which is why it sends again). Clients keep one message per id.
+        deliver_message(thread, payload, current_user)
         return {"ok": True, "message": payload}
 
     @takes(appointment=ID, up_to=ID)
