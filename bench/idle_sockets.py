@@ -27,7 +27,6 @@ import subprocess
 import sys
 import tempfile
 import time
-import urllib.request
 import uuid
 from datetime import timedelta
 from pathlib import Path
@@ -35,35 +34,18 @@ from pathlib import Path
 import bench.chat_delivery as chat_bench
 from bench.chat_delivery import Errors, Target, build_clinic, close_clients, join_all, open_clients, raise_open_files
 from bench.clinic_pages import USER_AGENT, load, quantile, wrk_binary
+from bench.server import start_gunicorn
 from tests.services.postgres import PostgresServer
-from tests.services.process import free_port, stop, wait_until
+from tests.services.process import stop
 from tests.services.redis import RedisServer
 
-ROOT = Path(__file__).resolve().parent.parent
-GUNICORN = Path(sys.executable).parent / "gunicorn"
 PAGES = {"/healthz": "baseline: /healthz", "/doctor/": "doctor's day"}
 
 
-def start_app(env: dict, args, log: Path) -> tuple[subprocess.Popen, int, int]:
-    """One gunicorn master with one worker of the chosen class; returns the master, the worker's pid and the port."""
-    port = free_port()
-    shape = ["--worker-class", args.worker_class]
-    if args.worker_class == "gthread":
-        shape += ["--threads", str(args.threads), "--worker-connections", str(2 * max(args.sockets) + 1000)]
-    with log.open("ab") as output:
-        master = subprocess.Popen(
-            [str(GUNICORN), "--bind", f"127.0.0.1:{port}", "--workers", "1", *shape, "--no-control-socket",
-             "wsgi:app"],
-            cwd=ROOT, env=env, stdout=output, stderr=output,
-        )  # fmt: skip
-
-    def answers() -> bool:
-        try:
-            return urllib.request.urlopen(f"http://127.0.0.1:{port}/healthz", timeout=2).status == 200
-        except OSError:
-            return False
-
-    wait_until(answers, 60, "gunicorn", master)
+def start_app(env: dict, args) -> tuple[subprocess.Popen, int, int]:
+    """One gunicorn master with one worker of the chosen class (gunicorn.conf.py sizes its connections from
+    REALTIME_MAX_CONNECTIONS); returns the master, the worker's pid and the port."""
+    master, port = start_gunicorn(env, workers=1, threads=args.threads, worker_class=args.worker_class)
     worker = int(Path(f"/proc/{master.pid}/task/{master.pid}/children").read_text().split()[0])
     return master, worker, port
 
@@ -183,7 +165,7 @@ def main() -> int:
             for count in args.sockets:
                 # A fresh process per count: memory a process has once grown to stays with it (Python keeps its
                 # arenas), so a second count measured on the same process would read low.
-                master, worker, port = start_app(env, args, workdir / "gunicorn.log")
+                master, worker, port = start_app(env, args)
                 print(f"{count} sockets…", flush=True)
                 results.append(asyncio.run(one_count(count, rooms, port, worker, wrk, args, workdir)))
                 stop(master, signal.SIGTERM, timeout=30)

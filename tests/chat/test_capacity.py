@@ -2,14 +2,13 @@
 
 import contextlib
 import threading
-import uuid
 
 import pytest
 import requests
 import socketio
 
-from tests.chat.test_processes import CSRF, open_chat_socket, people, shared_database  # noqa: F401 - fixtures
-from tests.factories import PASSWORD
+from tests.chat.test_processes import open_chat_socket, people, servers, shared_database  # noqa: F401 - fixtures
+from tests.chat.test_revocation_processes import sign_in as signed_in
 from tests.services.app_server import AppServer
 
 LIMIT = 12
@@ -17,32 +16,15 @@ FLOOD = 30
 
 
 @pytest.fixture
-def small_server(postgres_database, redis_server, tmp_path):
-    """One gunicorn process (the production worker) that admits at most LIMIT sockets."""
-    env = {
-        "DATABASE_URL": postgres_database,
-        "REDIS_URL": redis_server.url,
-        "RATELIMIT_STORAGE_URI": redis_server.url,
-        "SECRET_KEY": uuid.uuid4().hex,
-        "STORAGE_LOCAL_PATH": str(tmp_path / "storage"),
-        "REALTIME_MAX_CONNECTIONS": str(LIMIT),
-    }
-    server = AppServer(env, log=tmp_path / "server.log").start()
-    yield server
-    server.stop()
+def server_env() -> dict:
+    """Servers (the production worker) that admit at most LIMIT sockets each."""
+    return {"REALTIME_MAX_CONNECTIONS": str(LIMIT)}
 
 
-def signed_in(server: AppServer, email: str) -> requests.Session:
-    """An HTTP session signed in as `email` (one person with many tabs: every socket uses its cookie)."""
-    http = requests.Session()
-    token = CSRF.search(http.get(f"{server.url}/auth/login").text).group(1)
-    answer = http.post(
-        f"{server.url}/auth/login",
-        data={"email": email, "password": PASSWORD, "csrf_token": token},
-        allow_redirects=False,
-    )
-    assert answer.status_code == 302
-    return http
+@pytest.fixture
+def small_server(servers):  # noqa: F811 - the fixture imported above
+    """One of them."""
+    return servers[0]
 
 
 class Tab:
