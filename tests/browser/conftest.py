@@ -91,7 +91,13 @@ def live_storage(tmp_path) -> Path:
 
 
 @pytest.fixture
-def live_server(request, live_database_url, live_storage, redis_server, tmp_path):
+def live_server_env() -> dict:
+    """Settings a test module adds to the live server's environment (overridden where needed)."""
+    return {}
+
+
+@pytest.fixture
+def live_server(request, live_database_url, live_storage, redis_server, tmp_path, live_server_env):
     """The real app under gunicorn, as in production (Redis message queue, PostgreSQL); its log is shown on failure."""
     port = free_port()
     url = f"http://127.0.0.1:{port}"
@@ -105,6 +111,7 @@ def live_server(request, live_database_url, live_storage, redis_server, tmp_path
         "STORAGE_BACKEND": "local",
         "STORAGE_LOCAL_PATH": str(live_storage),
         "PUBLIC_URL": url,
+        **live_server_env,
     }
     server = AppServer(env, port=port, log=log)
     try:
