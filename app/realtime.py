@@ -66,7 +66,7 @@ def admits(on_connect):
 
     @functools.wraps(on_connect)
     def admitted(*args, **kwargs):
-        if len(_admitted) >= current_app.config["REALTIME_MAX_CONNECTIONS"]:
+        if open_connections() >= current_app.config["REALTIME_MAX_CONNECTIONS"]:
             _close_later(request.sid, request.namespace)
             raise ConnectionRefusedError(OVER_CAPACITY)
         # Counted before the handler's first query: under gevent that is where other connections get their turn,
@@ -87,16 +87,17 @@ def release_connection() -> None:
 
 
 def _close_later(sid: str, namespace: str) -> None:
-    """Close a refused client's connection once its refusal has had time to reach it, if it did not close it."""
+    """Close a refused client's Engine.IO connection once its refusal has had time to reach it, if it did not close
+    it itself."""
     server = socketio.server
-    socketio.start_background_task(_close_refused, server, server.manager.eio_sid_from_sid(sid, namespace))
+    eio_sid = server.manager.eio_sid_from_sid(sid, namespace)
 
+    def close() -> None:
+        socketio.sleep(REFUSED_LINGER_SECONDS)
+        if eio_sid in server.eio.sockets:
+            server.eio.disconnect(eio_sid)
 
-def _close_refused(server, eio_sid: str) -> None:
-    """Close a refused client's Engine.IO connection if it did not close it itself."""
-    socketio.sleep(REFUSED_LINGER_SECONDS)
-    if eio_sid in server.eio.sockets:
-        server.eio.disconnect(eio_sid)
+    socketio.start_background_task(close)
 
 
 def user_room(user: User | int) -> str:
