@@ -34,13 +34,12 @@ def _message(fields: dict, kind: MessageKind, text: str, params: dict | None, se
 
 def file_payload(stored: StoredFile) -> dict:
     """A sent file as the message carries it, with its lab-result mark as it is now."""
-    return {
-        "id": str(stored.public_id),
-        "name": stored.original_name,
-        "content_type": stored.content_type,
-        "size": stored.size,
-        "lab_result": stored.marked_lab_result,
-    }
+    return _file(stored.public_id, stored.original_name, stored.content_type, stored.size, stored.marked_lab_result)
+
+
+def _file(public_id, name: str, content_type: str, size: int, lab_result: bool) -> dict:
+    """The file object of a message."""
+    return {"id": str(public_id), "name": name, "content_type": content_type, "size": size, "lab_result": lab_result}
 
 
 def message_payload(message: ChatMessage, thread: ChatThread) -> dict:
@@ -59,7 +58,8 @@ def message_payload(message: ChatMessage, thread: ChatThread) -> dict:
 
 
 def payloads(messages: list[ChatMessage], thread: ChatThread) -> list[dict]:
-    """Several messages as clients receive them (loaded with their appointments by `_messages`)."""
+    """Several messages as clients receive them (ORM rows loaded with author, file and appointment, as
+    chat/history.latest loads them)."""
     return [message_payload(message, thread) for message in messages]
 
 
@@ -86,11 +86,6 @@ def row_payload(row: Mapping, thread_public_id: str, patient: PatientProfile) ->
     }
     payload = _message(fields, row["kind"], row["text"], row["params"], row["sent_at"])
     if row["file_id"] is not None:
-        payload["file"] = {
-            "id": str(row["file_id"]),
-            "name": row["file_name"],
-            "content_type": row["content_type"],
-            "size": row["size"],
-            "lab_result": row["lab_result_marked_at"] is not None,
-        }
+        marked = row["lab_result_marked_at"] is not None
+        payload["file"] = _file(row["file_id"], row["file_name"], row["content_type"], row["size"], marked)
     return payload
