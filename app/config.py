@@ -124,6 +124,16 @@ def from_environment(instance_path: str) -> dict:
         # Open Socket.IO connections one process holds before it refuses new ones with `over_capacity`
         # (gunicorn.conf.py sizes the worker's connection limit from the same variable, plus room for pages).
         "REALTIME_MAX_CONNECTIONS": _int("REALTIME_MAX_CONNECTIONS", REALTIME_MAX_CONNECTIONS),
+        # Video calls: how long before the start the doctor may call, how long a call rings before it counts as
+        # missed, the longest call (also the lifetime of its TURN credentials).
+        "CALL_OPENS_BEFORE_MINUTES": _int("CALL_OPENS_BEFORE_MINUTES", 15),
+        "CALL_RING_SECONDS": _int("CALL_RING_SECONDS", 45),
+        "CALL_MAX_MINUTES": _int("CALL_MAX_MINUTES", 120),
+        # ICE servers handed to browsers (comma-separated URLs). TURN credentials are made per call from the secret
+        # coturn shares (`use-auth-secret` / `static-auth-secret`); with no secret, TURN is not offered at all.
+        "STUN_URLS": _list("STUN_URLS", ()),
+        "TURN_URLS": _list("TURN_URLS", ()),
+        "TURN_SECRET": os.environ.get("TURN_SECRET", ""),
         "SMTP_HOST": os.environ.get("SMTP_HOST", ""),
         "SMTP_PORT": _int("SMTP_PORT", 25),
         "SMTP_USERNAME": os.environ.get("SMTP_USERNAME", ""),
