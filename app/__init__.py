@@ -57,6 +57,9 @@ def create_app(config: dict | None = None) -> Flask:
     app.config.update(app_config.from_environment(app.instance_path))
     if config:
         app.config.update(config)
+        if "SQLALCHEMY_DATABASE_URI" in config and "SQLALCHEMY_ENGINE_OPTIONS" not in config:
+            # The pool's settings follow the database the caller chose, not the environment's.
+            app.config["SQLALCHEMY_ENGINE_OPTIONS"] = app_config.engine_options(config["SQLALCHEMY_DATABASE_URI"])
     # Request bodies never exceed the largest upload allowed; Werkzeug answers 413 as the bytes arrive.
     app.config.setdefault("MAX_CONTENT_LENGTH", None)
     if app.config["MAX_CONTENT_LENGTH"] is None:

@@ -1,6 +1,7 @@
 """Declarative base, naming convention and column types shared by every model."""
 
 import enum
+import time
 import uuid
 from collections.abc import Callable
 from datetime import UTC
@@ -165,19 +166,50 @@ def _wants_autocommit() -> bool:
     return has_app_context() and g.get("autocommit", False)
 
 
+# A PostgreSQL connection that waited in the pool longer than this is pinged before use (engine_options turns
+# SQLAlchemy's ping on every checkout off for PostgreSQL). Why: a chat send checks a connection out twice and each
+# ping is a round trip, a tenth of the send's time in cProfile (issue 17). A connection used a moment ago was alive a
+# moment ago; one that dies in between fails its statement once, and SQLAlchemy then replaces every pooled
+# connection older than the failure, as after any disconnect.
+PING_AFTER_IDLE_SECONDS = 5.0
+
+
+def _is_psycopg(dbapi_connection) -> bool:
+    """The connection is psycopg's (PostgreSQL)."""
+    return type(dbapi_connection).__module__.startswith("psycopg")
+
+
+@sa.event.listens_for(sa.pool.Pool, "checkout")
+def _ping_after_idle(dbapi_connection, record, _proxy) -> None:
+    """Check a PostgreSQL connection that has been idle for a while; a dead one is replaced (DisconnectionError
+    makes the pool discard it and check out another)."""
+    checked_in = record.info.get("checked_in_at")
+    if checked_in is None or not _is_psycopg(dbapi_connection):
+        return  # new (it has just connected), or SQLite (pinged by SQLAlchemy, no network)
+    if time.monotonic() - checked_in < PING_AFTER_IDLE_SECONDS:
+        return
+    try:
+        dbapi_connection.autocommit = True  # a ping must not open a transaction; the pool's connections have none
+        dbapi_connection.execute("SELECT 1")
+        dbapi_connection.autocommit = False
+    except Exception as error:
+        raise sa.exc.DisconnectionError(str(error)) from error
+
+
 @sa.event.listens_for(sa.pool.Pool, "checkout")
 def _autocommit_for_reads(dbapi_connection, record, _proxy) -> None:
     """Switch a psycopg connection to autocommit when asked (no round trip: psycopg sets a flag)."""
-    if _wants_autocommit() and type(dbapi_connection).__module__.startswith("psycopg"):
+    if _wants_autocommit() and _is_psycopg(dbapi_connection):
         dbapi_connection.autocommit = True
         record.info["autocommit"] = True
 
 
 @sa.event.listens_for(sa.pool.Pool, "checkin")
 def _transactions_again(dbapi_connection, record) -> None:
-    """Give the connection back to the pool in the transactional mode everything else expects."""
+    """Give the connection back to the pool in the transactional mode everything else expects, noting when."""
     if record.info.pop("autocommit", False) and dbapi_connection is not None:
         dbapi_connection.autocommit = False
+    record.info["checked_in_at"] = time.monotonic()
 
 
 @sa.event.listens_for(sa.engine.Engine, "connect")
