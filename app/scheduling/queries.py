@@ -23,6 +23,7 @@ from app.models import (
     SpecialistProfile,
     User,
 )
+from app.models.names import person_name, shown_name
 
 
 def active_condition(negate: bool = False) -> sa.ColumnElement[bool]:
@@ -78,11 +79,6 @@ class AppointmentLine(NamedTuple):
         return self.service_ru if language == "ru" else self.service_en
 
 
-def _joined(*parts) -> str:
-    """Name parts joined by spaces, empty ones left out (PatientProfile.full_name, SpecialistProfile.full_name)."""
-    return " ".join(part for part in parts if part)
-
-
 def _lines(*conditions, doctor: bool, patient: bool):
     """Appointment columns for list rows matching `conditions`, labelled as _line reads them: the doctor's name
     parts (specialist profile, then the account's name and e-mail) and the patient's, when asked for."""
@@ -115,13 +111,13 @@ def _lines(*conditions, doctor: bool, patient: bool):
 
 
 def _line(row, doctor: bool, patient: bool) -> AppointmentLine:
-    """An AppointmentLine from a row of _lines; the doctor's name as User.display_name gives it."""
+    """An AppointmentLine from a row of _lines; the doctor's name by the rule User.display_name follows."""
     doctor_name = patient_name = ""
     if doctor:
-        doctor_name = _joined(row.doctor_last, row.doctor_first, row.doctor_middle) or row.account_name
-        doctor_name = doctor_name or row.account_email
+        as_specialist = person_name(row.doctor_last, row.doctor_first, row.doctor_middle) or None
+        doctor_name = shown_name(as_specialist, None, row.account_name, row.account_email)
     if patient:
-        patient_name = _joined(row.patient_last, row.patient_first, row.patient_middle)
+        patient_name = person_name(row.patient_last, row.patient_first, row.patient_middle)
     return AppointmentLine(
         public_id=row.public_id,
         starts_at=row.starts_at,
