@@ -7,7 +7,7 @@ from flask_babel import gettext as _
 from flask_login import current_user
 
 from app.calls.ice import ice_servers
-from app.extensions import login_manager
+from app.extensions import limiter, login_manager
 from app.models import Role
 
 bp = Blueprint("video", __name__)
@@ -18,6 +18,9 @@ CALL_ROLES = frozenset({Role.PATIENT, Role.DOCTOR})
 # The check's TURN credential only has to outlive one run of the check (a few seconds) and a user who lingers on the
 # page before pressing "start"; the page asks for a fresh one on every run.
 CHECK_CREDENTIAL_LIFETIME = timedelta(minutes=10)
+# Any patient may run the check, and self-registration is open: the limit keeps one account from turning the clinic's
+# relay into a free TURN service by collecting credentials (an honest user runs the check a few times at most).
+CHECK_CREDENTIAL_LIMIT = "30 per hour"
 
 
 @bp.before_request
@@ -37,6 +40,7 @@ def check():
 
 
 @bp.get("/check/ice-servers")
+@limiter.limit(CHECK_CREDENTIAL_LIMIT, key_func=lambda: f"check-ice:{getattr(current_user, 'public_id', '')}")
 def check_ice_servers():
     """ICE servers for one run of the check, with a short-lived TURN credential of the signed-in user's own."""
     servers = ice_servers(f"check-{current_user.public_id}", CHECK_CREDENTIAL_LIFETIME)
@@ -88,6 +92,7 @@ def check_texts() -> dict:
             "another network, or ask the clinic."
         ),
         "network_refused": _("The clinic's relay server refused the connection. Please tell the clinic."),
+        "network_too_often": _("You ran the check many times in a short while. Please try again later."),
         "network_unsupported": _(
             "This browser cannot make video calls. Please use a current Chrome, Firefox or Safari."
         ),

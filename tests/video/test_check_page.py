@@ -103,3 +103,16 @@ def test_both_appointment_pages_link_the_check(client, login_as):
     client.submit("/auth/logout")
     login_as(Role.DOCTOR, user=doctor)
     assert link in client.get(f"/doctor/appointments/{appointment.public_id}").get_data(as_text=True)
+
+
+def test_credentials_are_rationed_per_account(client, login_as, with_turn):
+    """One account gets at most 30 credentials an hour (the relay is not a free TURN service); others are unaffected."""
+    login_as(Role.PATIENT)
+    for _ in range(30):
+        assert client.get("/call/check/ice-servers").status_code == 200
+    refused = client.get("/call/check/ice-servers")
+    assert refused.status_code == 429
+    assert b"credential" not in refused.data
+    client.submit("/auth/logout")
+    login_as(Role.PATIENT)
+    assert client.get("/call/check/ice-servers").status_code == 200

@@ -123,6 +123,10 @@ const checkNetwork = async () => {
   let config;
   try {
     const response = await fetch(root.dataset.iceUrl, { credentials: "same-origin" });
+    if (response.status === 429) {
+      show("network", "unavailable", texts.network_too_often);
+      return;
+    }
     if (!response.ok) {
       throw new Error(String(response.status));
     }
