@@ -2,6 +2,7 @@
 
 import asyncio
 import socket
+from concurrent.futures import ThreadPoolExecutor
 from datetime import timedelta
 
 import pytest
@@ -50,6 +51,13 @@ async def relay_round_trip(server: tuple[str, int], username: str, password: str
         peer.close()
 
 
+def run(coroutine):
+    """Run a coroutine to its end on an event loop of its own thread: Playwright's sync API keeps a loop running in
+    the main thread once a browser test has run in the same session, and asyncio.run refuses to nest in it."""
+    with ThreadPoolExecutor(1) as pool:
+        return pool.submit(asyncio.run, coroutine).result()
+
+
 def turn_entry(servers: list[dict]) -> dict:
     """The one entry of an ice_servers list that carries a credential."""
     [entry] = [server for server in servers if "username" in server]
@@ -59,7 +67,7 @@ def turn_entry(servers: list[dict]) -> dict:
 def refusal_code(server: tuple[str, int], username: str, password: str) -> int:
     """The STUN error code coturn answers an Allocate with this credential."""
     with pytest.raises(stun.TransactionFailed) as refused:
-        asyncio.run(relay_round_trip(server, username, password))
+        run(relay_round_trip(server, username, password))
     return refused.value.response.attributes["ERROR-CODE"][0]
 
 
@@ -80,9 +88,7 @@ def test_a_credential_from_ice_servers_allocates_a_relay_that_carries_data(turn_
     assert servers[0] == {"urls": [f"stun:127.0.0.1:{turn_server.port}"]}
     entry = turn_entry(servers)
     assert entry["urls"] == turn_server.urls
-    relayed, echoed = asyncio.run(
-        relay_round_trip(("127.0.0.1", turn_server.port), entry["username"], entry["credential"])
-    )
+    relayed, echoed = run(relay_round_trip(("127.0.0.1", turn_server.port), entry["username"], entry["credential"]))
     assert relayed[0] == "127.0.0.1" and relayed[1] != turn_server.port
     assert echoed == b"pong"
 
