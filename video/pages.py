@@ -2,18 +2,16 @@
 
 from datetime import timedelta
 
-from flask import Blueprint, abort, jsonify, render_template
+from flask import Blueprint, jsonify, render_template
 from flask_babel import gettext as _
 from flask_login import current_user
 
 from app.calls.ice import ice_servers
-from app.extensions import limiter, login_manager
+from app.extensions import limiter
+from app.gate import guard_blueprint
 from app.models import Role
 
 bp = Blueprint("video", __name__)
-
-# Only the two sides of a call have call pages; the gate mirrors roles/gate.py (which video/ may not import).
-CALL_ROLES = frozenset({Role.PATIENT, Role.DOCTOR})
 
 # The check's TURN credential only has to outlive one run of the check (a few seconds) and a user who lingers on the
 # page before pressing "start"; the page asks for a fresh one on every run.
@@ -23,14 +21,8 @@ CHECK_CREDENTIAL_LIFETIME = timedelta(minutes=10)
 CHECK_CREDENTIAL_LIMIT = "30 per hour"
 
 
-@bp.before_request
-def require_call_role():
-    """Anonymous users go to sign-in; roles that take no part in calls get 403."""
-    if not current_user.is_authenticated:
-        return login_manager.unauthorized()
-    if current_user.role not in CALL_ROLES:
-        abort(403)
-    return None
+# Only the two sides of a call have call pages.
+guard_blueprint(bp, Role.PATIENT, Role.DOCTOR)
 
 
 @bp.get("/check")
