@@ -164,7 +164,8 @@ def take(
     else:
         if action == "fail" and reason not in FAIL_REASONS:
             raise CallRefused("bad_request")
-        values = _final_values(rule, now, user, reason)
+        # Only a failure carries the browser's reason; every other end has its own.
+        values = _final_values(rule, now, user, reason if action == "fail" else None)
     if side == Side.ANSWERER and call.state in ANSWERED:
         # Only whoever answered speaks for the patient's side once the call is answered.
         if call.answered_by_id != user.id:
