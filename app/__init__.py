@@ -204,5 +204,7 @@ def register_template_helpers(app: Flask) -> None:
 def register_commands(app: Flask) -> None:
     """Add the clinic's CLI commands."""
     from app import cli
+    from video.cli import calls
 
     cli.register(app)
+    app.cli.add_command(calls)

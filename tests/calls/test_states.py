@@ -233,3 +233,15 @@ def test_only_the_appointments_own_doctor_may_call(app, pair, db):
             states.start(appointment, other, datetime.now(UTC))
         assert refused.value.code == "not_found"
     assert db.session.scalar(sa.select(sa.func.count(Call.id))) == 0
+
+
+def test_the_sweep_command_ends_overdue_calls(app, runner, pair, db):
+    """`flask calls sweep` (for cron) marks a call missed once its ring time is over."""
+    doctor, _patient_user, appointment = pair
+    call, _ = states.start(appointment, doctor, datetime.now(UTC) - timedelta(seconds=app.config["CALL_RING_SECONDS"]))
+
+    result = runner.invoke(args=["calls", "sweep"])
+
+    assert result.exit_code == 0, result.output
+    db.session.refresh(call)
+    assert (call.state, call.reason) == (CallState.MISSED, "timeout")
