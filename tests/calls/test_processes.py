@@ -22,7 +22,12 @@ CSRF = re.compile(r'<meta name="csrf-token" content="([^"]+)"')
 @pytest.fixture
 def server_env() -> dict:
     """Short rings and quick refreshes, so that the processes' clocks act within the test."""
-    return {"CALL_RING_SECONDS": "4", "CALL_RING_REFRESH_SECONDS": "1", "TURN_URLS": "turn:127.0.0.1:3478", "TURN_SECRET": "s3cret"}
+    return {
+        "CALL_RING_SECONDS": "4",
+        "CALL_RING_REFRESH_SECONDS": "1",
+        "TURN_URLS": "turn:127.0.0.1:3478",
+        "TURN_SECRET": "s3cret",
+    }
 
 
 @pytest.fixture
