@@ -1,10 +1,14 @@
 """Telling people about calls: every change reaches every open page of both sides, and each finished call leaves a
 line in the appointment's chat."""
 
-from app.extensions import socketio
-from app.models import Call, CallState
-from app.permissions import call_participants
-from app.realtime import PERSONAL_NAMESPACE, emit_to_user
+import uuid
+
+import sqlalchemy as sa
+
+from app.extensions import db, socketio
+from app.models import Call, CallState, User
+from app.permissions import call_participants, can_see_call
+from app.realtime import PERSONAL_NAMESPACE, emit_to_user, guard_rooms
 from chat.system_lines import post_system_line
 from video.wire import call_payload
 
@@ -18,6 +22,20 @@ FINAL_LINES = {
     CallState.CANCELLED: "call_cancelled",
     CallState.FAILED: "call_failed",
 }
+
+
+def may_stay_in_call(user: User, room: str) -> bool:
+    """Still takes part in the call whose room this is (asked when the user's access is withdrawn, e.g. an ended
+    guardianship): the doctor, or whoever may still answer for the patient."""
+    try:
+        public_id = uuid.UUID(room.removeprefix(CALL_ROOM))
+    except ValueError:
+        return False
+    call = db.session.scalar(sa.select(Call).where(Call.public_id == public_id))
+    return call is not None and can_see_call(user, call)
+
+
+guard_rooms(CALL_ROOM, may_stay_in_call)
 
 
 def call_room(call: Call) -> str:

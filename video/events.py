@@ -20,6 +20,7 @@ from app.clock import utcnow
 from app.extensions import db, socketio
 from app.models import Appointment, Call
 from app.permissions import find_call
+from app.realtime import join_personal_room
 from app.refusals import Refusal
 from chat.events import ID, TEXT, takes
 from video.announce import NAMESPACE, after_change, call_room
@@ -85,6 +86,9 @@ class CallNamespace(Namespace):
         """Signed-in users only; the first connection starts this process's call clock."""
         if not current_user.is_authenticated:
             raise ConnectionRefusedError("unauthorized")
+        # Nothing is sent to this room on /call; it is how a withdrawal of access finds the user's /call sockets
+        # (app.realtime.recheck_connections) and takes them out of calls they may no longer take part in.
+        join_personal_room()
         ensure_running(current_app._get_current_object())
 
     def on_disconnect(self, reason=None):

@@ -136,3 +136,27 @@ def test_malformed_signals_answer_bad_request(connect, pair):
     no_connection = ask(doctor_sock, "signal", call=call_id, description={"type": "offer", "sdp": "v=0"})
     assert no_connection == {"ok": False, "error": "bad_request"}
     assert events(patient_sock, CALL) == {}
+
+
+def test_an_ended_guardianship_takes_the_guardian_out_of_the_call(app, connect, db):
+    """A guardian in a child's call whose guardianship reception ends gets no more signals, and every event of the
+    call answers not_found."""
+    guardian = factories.user(Role.PATIENT)
+    child = factories.dependant(guardian)
+    doctor = factories.doctor()
+    appointment = factories.appointment(
+        child, doctor, factories.datetime.now(factories.UTC) + factories.timedelta(minutes=5)
+    )
+    doctor_sock, guardian_sock = connect(doctor), connect(guardian)
+    call_id = start(doctor_sock, appointment)["call"]["call"]
+    assert ask(guardian_sock, "accept", call=call_id)["ok"] is True
+
+    reception = app.test_client()
+    reception.sign_in(factories.user(Role.RECEPTION).email)
+    ended = reception.submit(f"/reception/patients/{child.public_id}/guardians/{guardian.public_id}/end")
+    assert ended.status_code == 302
+    ask(doctor_sock, "signal", _payload("signal", call_id))
+
+    assert guardian_sock.is_connected(CALL)
+    assert events(guardian_sock, CALL) == {}
+    assert ask(guardian_sock, "hangup", call=call_id) == {"ok": False, "error": "not_found"}
