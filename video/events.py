@@ -92,7 +92,8 @@ class CallNamespace(Namespace):
         ensure_running(current_app._get_current_object())
 
     def on_disconnect(self, reason=None):
-        """A socket in a call left (a reload, a lost network): its side may rejoin within CALL_REJOIN_SECONDS."""
+        """A socket in a call left (a reload, a lost network): its side may rejoin an answered call within
+        CALL_REJOIN_SECONDS; a ringing call whose doctor's socket left is cancelled."""
         now = utcnow()
         for room in socketio.server.rooms(request.sid, NAMESPACE):
             if not room.startswith("call:"):
@@ -102,9 +103,13 @@ class CallNamespace(Namespace):
             except ValueError:
                 continue
             call = db.session.scalar(sa.select(Call).where(Call.public_id == public_id))
-            if call is not None:
-                for side in (Side.CALLER, Side.ANSWERER):
-                    states.left(call, side, request.sid, now)
+            if call is None:
+                continue
+            if states.caller_left(call, request.sid, now):
+                after_change(call)  # the patient's pages stop ringing now, not at ring_until
+                continue
+            for side in (Side.CALLER, Side.ANSWERER):
+                states.left(call, side, request.sid, now)
 
     @takes(appointment=ID)
     def on_start(self, data):
@@ -119,7 +124,7 @@ class CallNamespace(Namespace):
             leave_room(call_room(old))
             after_change(old)
         join_room(call_room(call))
-        ringing_here(call.id)
+        ringing_here(call)
         payload = after_change(call)
         return {"ok": True, "call": payload, "ice_servers": _ice(call)}
 

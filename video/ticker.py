@@ -3,6 +3,7 @@ ringing. One background task per Socket.IO process runs `tick`; tests call `tick
 
 import logging
 import threading
+import uuid
 from datetime import datetime
 
 from flask import Flask
@@ -10,6 +11,7 @@ from flask import Flask
 from app.calls import states
 from app.clock import utcnow
 from app.extensions import socketio
+from app.models import Call
 from video.announce import after_change, ring
 
 log = logging.getLogger(__name__)
@@ -17,23 +19,23 @@ log = logging.getLogger(__name__)
 # The ringing calls started in this process. Only the process that placed a call refreshes its ring: if that
 # process stops, the ring stops too and the patient's pages fall silent by themselves (soft state), while any
 # process's sweeper still marks the call missed.
-_ringing_here: set[int] = set()
+_ringing_here: set[uuid.UUID] = set()
 _started = threading.Lock()
 _running = False
 
 
-def ringing_here(call_id: int) -> None:
+def ringing_here(call: Call) -> None:
     """Refresh this call's ring from this process while it rings."""
-    _ringing_here.add(call_id)
+    _ringing_here.add(call.public_id)
 
 
 def tick(now: datetime) -> None:
     """One turn of the clock: end what is due (announcing each), then ring again what still rings here."""
     for call, _action in states.sweep(now):
-        _ringing_here.discard(call.id)
+        _ringing_here.discard(call.public_id)
         after_change(call)
-    still = states.ringing_calls(sorted(_ringing_here))
-    _ringing_here.intersection_update(call.id for call in still)
+    still = states.ringing_calls(list(_ringing_here))
+    _ringing_here.intersection_update(call.public_id for call in still)
     for call in still:
         ring(call)
 

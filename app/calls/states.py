@@ -88,6 +88,8 @@ TRANSITIONS: dict[str, Transition] = {
     "no_media": Transition(SYSTEM, (CallState.ACCEPTED,), CallState.FAILED, "no_media"),
     "max_length": Transition(SYSTEM, (CallState.CONNECTED,), CallState.ENDED, "max_length"),
     "dropped": Transition(SYSTEM, ANSWERED, CallState.ENDED, "dropped"),
+    # The doctor's page that placed a ringing call went away (closed, reloaded): nobody would be there to answer.
+    "caller_left": Transition(SYSTEM, (CallState.RINGING,), CallState.CANCELLED, "caller_left"),
     "replace_ringing": Transition(SYSTEM, (CallState.RINGING,), CallState.CANCELLED, "replaced"),
     "replace_answered": Transition(SYSTEM, ANSWERED, CallState.ENDED, "replaced"),
 }
@@ -265,11 +267,13 @@ def sweep(now: datetime) -> list[tuple[Call, str]]:
     return changed
 
 
-def ringing_calls(ids: list[int]) -> list[Call]:
-    """Of these calls, the ones still ringing (the ring refresher's list)."""
-    if not ids:
+def ringing_calls(public_ids: list) -> list[Call]:
+    """Of these calls (by public id), the ones still ringing (the ring refresher's list)."""
+    if not public_ids:
         return []
-    return list(db.session.scalars(sa.select(Call).where(Call.id.in_(ids), Call.state == CallState.RINGING)))
+    return list(
+        db.session.scalars(sa.select(Call).where(Call.public_id.in_(public_ids), Call.state == CallState.RINGING))
+    )
 
 
 def _connection_column(side: Side):
@@ -314,6 +318,18 @@ def rejoin(call: Call, user: User, now: datetime, connection: str) -> None:
     db.session.commit()
     db.session.refresh(call)
     audit.record("call_rejoin", call, call.appointment.patient, user)
+
+
+def caller_left(call: Call, connection: str, now: datetime) -> bool:
+    """The doctor's socket that placed the call disconnected while it rang: cancel it (reason caller_left) and
+    commit; True when it did. A call already answered, or placed from another socket, is left alone."""
+    rule = TRANSITIONS["caller_left"]
+    if not _guarded_update(call, rule, Call.caller_connection == connection, **_final_values(rule, now, None, None)):
+        db.session.rollback()
+        return False
+    db.session.commit()
+    db.session.refresh(call)
+    return True
 
 
 def left(call: Call, side: Side, connection: str, now: datetime) -> bool:

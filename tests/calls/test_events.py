@@ -262,3 +262,17 @@ def test_rejoin_is_refused_for_a_finished_call_and_after_the_window(app, connect
     db.session.refresh(stored)
     assert (stored.state, stored.reason) == (CallState.ENDED, "dropped")
     assert ask(connect(patient_user), "rejoin", call=call_id) == {"ok": False, "error": "call_ended"}
+
+
+def test_a_ringing_call_whose_doctor_page_goes_away_stops_ringing(connect, pair, db):
+    """The doctor's page that placed the call closes while it rings: the call is cancelled (caller_left) at once."""
+    doctor, patient_user, appointment = pair
+    doctor_sock, patient_sock = connect(doctor), connect(patient_user)
+    call_id = start(doctor_sock, appointment)["call"]["call"]
+    drain(patient_sock)
+
+    with doctor_sock.fresh_context():
+        doctor_sock.disconnect(namespace=CALL)
+
+    assert [(c["state"], c["reason"]) for c in calls_seen(patient_sock)] == [("cancelled", "caller_left")]
+    assert ask(patient_sock, "accept", call=call_id) == {"ok": False, "error": "call_ended"}

@@ -154,7 +154,7 @@ def test_the_ring_is_refreshed_while_it_rings_and_stops_after(app, connect, pair
     doctor_sock, patient_sock = connect(doctor), connect(patient_user)
     now = datetime.now(UTC)
     call, _ = states.start(appointment, doctor, now)
-    ringing_here(call.id)
+    ringing_here(call)
 
     tick(now + timedelta(seconds=3))
     tick(now + timedelta(seconds=6))
@@ -169,14 +169,16 @@ def test_two_racing_accepts_on_postgresql_one_wins(app, pair, db):
     """Two accepts at the same moment from two sessions (two processes, in effect): exactly one UPDATE matches."""
     doctor, patient_user, appointment = pair
     call, _ = states.start(appointment, doctor, datetime.now(UTC))
-    barrier = threading.Barrier(2)
+    # Read here: the threads must not touch this session's objects (a lazy load would use it from two threads).
+    call_key, user_key, user_type = call.id, patient_user.id, type(patient_user)
+    barrier = threading.Barrier(2, timeout=30)
     outcomes: list[str] = []
 
     def accept(connection: str) -> None:
         """Load the call in a session of its own and accept it, once both threads are ready."""
         with app.app_context():
-            mine = db.session.get(Call, call.id)
-            user = db.session.get(type(patient_user), patient_user.id)
+            mine = db.session.get(Call, call_key)
+            user = db.session.get(user_type, user_key)
             barrier.wait()
             try:
                 states.take(mine, "accept", user, datetime.now(UTC), connection=connection)
@@ -190,7 +192,7 @@ def test_two_racing_accepts_on_postgresql_one_wins(app, pair, db):
     for thread in threads:
         thread.start()
     for thread in threads:
-        thread.join()
+        thread.join(timeout=60)
 
     assert sorted(outcomes) == ["answered_elsewhere", "won"]
     db.session.refresh(call)
