@@ -160,3 +160,26 @@ def test_an_ended_guardianship_takes_the_guardian_out_of_the_call(app, connect, 
     assert guardian_sock.is_connected(CALL)
     assert events(guardian_sock, CALL) == {}
     assert ask(guardian_sock, "hangup", call=call_id) == {"ok": False, "error": "not_found"}
+
+
+def test_the_page_loader_answers_404_to_everyone_but_the_participants(app, pair, db):
+    """get_call_or_404 (for call pages) gives the call to its doctor and patient, 404 to anyone else or a bad id,
+    and audits the doctor's access."""
+    from werkzeug.exceptions import NotFound
+
+    from app.calls import states
+    from app.models import AuditEvent
+    from app.permissions import get_call_or_404
+
+    doctor, patient_user, appointment = pair
+    call, _ = states.start(appointment, doctor, factories.datetime.now(factories.UTC))
+    with app.test_request_context():
+        assert get_call_or_404(str(call.public_id), doctor, audit_action="view_call") == call
+        assert get_call_or_404(call.public_id, patient_user) == call
+        for outsider in (factories.doctor(), factories.user(Role.PATIENT), factories.user(Role.RECEPTION)):
+            with pytest.raises(NotFound):
+                get_call_or_404(str(call.public_id), outsider)
+        with pytest.raises(NotFound):
+            get_call_or_404("not-a-uuid", doctor)
+    actions = db.session.scalars(sa.select(AuditEvent.action).where(AuditEvent.object_id == str(call.public_id))).all()
+    assert sorted(actions) == ["call_start", "view_call"]
