@@ -23,7 +23,7 @@ from app.permissions import find_call
 from app.realtime import join_personal_room
 from app.refusals import Refusal
 from chat.events import ID, TEXT, takes
-from video.announce import NAMESPACE, after_change, call_room
+from video.announce import CALL_ROOM, NAMESPACE, after_change, call_room
 from video.ticker import ensure_running, ringing_here
 from video.wire import call_payload
 
@@ -96,10 +96,10 @@ class CallNamespace(Namespace):
         CALL_REJOIN_SECONDS; a ringing call whose doctor's socket left is cancelled."""
         now = utcnow()
         for room in socketio.server.rooms(request.sid, NAMESPACE):
-            if not room.startswith("call:"):
+            if not room.startswith(CALL_ROOM):
                 continue
             try:
-                public_id = uuid.UUID(room.removeprefix("call:"))
+                public_id = uuid.UUID(room.removeprefix(CALL_ROOM))
             except ValueError:
                 continue
             call = db.session.scalar(sa.select(Call).where(Call.public_id == public_id))
