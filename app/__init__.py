@@ -57,6 +57,9 @@ def create_app(config: dict | None = None) -> Flask:
     app.config.update(app_config.from_environment(app.instance_path))
     if config:
         app.config.update(config)
+        if "SQLALCHEMY_DATABASE_URI" in config and "SQLALCHEMY_ENGINE_OPTIONS" not in config:
+            # The pool's settings follow the database the caller chose, not the environment's.
+            app.config["SQLALCHEMY_ENGINE_OPTIONS"] = app_config.engine_options(config["SQLALCHEMY_DATABASE_URI"])
     # Request bodies never exceed the largest upload allowed; Werkzeug answers 413 as the bytes arrive.
     app.config.setdefault("MAX_CONTENT_LENGTH", None)
     if app.config["MAX_CONTENT_LENGTH"] is None:
@@ -157,7 +160,7 @@ def _user_by_public_id():
 
 
 def register_blueprints(app: Flask) -> None:
-    """Mount public pages, sign-in, health and the role cabinets."""
+    """Mount public pages, sign-in, health, the role cabinets and the call pages."""
     from app import health, i18n
     from app.auth import bp as auth_bp
     from app.feeds import bp as feeds_bp
@@ -168,6 +171,7 @@ def register_blueprints(app: Flask) -> None:
     from roles.methodologist import bp as methodologist_bp
     from roles.patient import bp as patient_bp
     from roles.reception import bp as reception_bp
+    from video.pages import bp as video_bp
 
     app.register_blueprint(public_bp)
     app.register_blueprint(auth_bp, url_prefix="/auth")
@@ -182,6 +186,7 @@ def register_blueprints(app: Flask) -> None:
     app.register_blueprint(methodologist_bp, url_prefix="/methodologist")
     app.register_blueprint(reception_bp, url_prefix="/reception")
     app.register_blueprint(admin_bp, url_prefix="/admin")
+    app.register_blueprint(video_bp, url_prefix="/call")
 
 
 def register_errorhandlers(app: Flask) -> None:

@@ -55,8 +55,9 @@ def instance_secret_key(instance_path: str) -> str:
 
 
 def engine_options(url: str) -> dict:
-    """Connection pool settings: every open chat event holds a connection briefly, so server databases get more."""
-    options = {"pool_pre_ping": True}
+    """Connection pool settings: every open chat event holds a connection briefly, so server databases get more.
+    PostgreSQL's connections are pinged only after they idled (app/database.py, PING_AFTER_IDLE_SECONDS)."""
+    options = {"pool_pre_ping": url.startswith("sqlite")}
     if not url.startswith("sqlite"):
         options["pool_size"] = _int("DB_POOL_SIZE", 20)
         options["max_overflow"] = _int("DB_MAX_OVERFLOW", 20)

@@ -1,6 +1,7 @@
 """Declarative base, naming convention and column types shared by every model."""
 
 import enum
+import time
 import uuid
 from collections.abc import Callable
 from datetime import UTC
@@ -126,7 +127,7 @@ def reads_only(view: Callable) -> Callable:
     three quarters of PostgreSQL's time on the patient's cabinet (bench/RESULTS.md, 2026-12-02). Under READ
     COMMITTED, which the app uses, each statement of a transaction takes its own snapshot anyway, so a page reads
     the same; the writes such a page makes (an audit row, committed at once) are single statements. Only views
-    that read are marked; POSTs, socket events and the CLI keep their transactions.
+    that read are marked; POSTs and the CLI keep their transactions. Socket events opt in with `use_autocommit`.
     """
     view.reads_only = True
     return view
@@ -135,36 +136,80 @@ def reads_only(view: Callable) -> Callable:
 def install_reads_only(app) -> None:
     """Flag requests to @reads_only views before anything queries (the role gates and the user loader run before
     the view itself), for the pool's checkout listener below."""
-    from flask import g, request
+    from flask import request
 
     @app.before_request
     def _mark_read_only_request() -> None:
         """Flag a safe-method request to a view marked @reads_only."""
         view = app.view_functions.get(request.endpoint)
         if request.method in SAFE_METHODS and getattr(view, "reads_only", False):
-            g.reads_in_autocommit = True
+            use_autocommit()
+
+
+def use_autocommit() -> None:
+    """Run this request's or socket event's statements in autocommit on PostgreSQL; call before its first query.
+
+    For handlers whose every write is a single statement (an INSERT, an audit row), for the reason @reads_only
+    gives: a session that ends with ROLLBACK makes psycopg deallocate every prepared statement, and a socket event
+    that only reads ends that way (chat events: bench/RESULTS.md, issue 17). Two writes that must stand or fall
+    together need a transaction: such a handler does not call this.
+    """
+    from flask import g
+
+    g.autocommit = True
 
 
 def _wants_autocommit() -> bool:
-    """The connection is being checked out for a request flagged by install_reads_only."""
+    """The connection is being checked out for a request or event that asked for autocommit (use_autocommit)."""
     from flask import g, has_app_context
 
-    return has_app_context() and g.get("reads_in_autocommit", False)
+    return has_app_context() and g.get("autocommit", False)
+
+
+# A PostgreSQL connection that waited in the pool longer than this is pinged before use (engine_options turns
+# SQLAlchemy's ping on every checkout off for PostgreSQL). Why: a chat send checks a connection out twice and each
+# ping is a round trip, a tenth of the send's time in cProfile (issue 17). A connection used a moment ago was alive a
+# moment ago; one that dies in between fails its statement once, and SQLAlchemy then replaces every pooled
+# connection older than the failure, as after any disconnect.
+PING_AFTER_IDLE_SECONDS = 5.0
+
+
+def _is_psycopg(dbapi_connection) -> bool:
+    """The connection is psycopg's (PostgreSQL)."""
+    return type(dbapi_connection).__module__.startswith("psycopg")
+
+
+@sa.event.listens_for(sa.pool.Pool, "checkout")
+def _ping_after_idle(dbapi_connection, record, _proxy) -> None:
+    """Check a PostgreSQL connection that has been idle for a while; a dead one is replaced (DisconnectionError
+    makes the pool discard it and check out another)."""
+    checked_in = record.info.get("checked_in_at")
+    if checked_in is None or not _is_psycopg(dbapi_connection):
+        return  # new (it has just connected), or SQLite (pinged by SQLAlchemy, no network)
+    if time.monotonic() - checked_in < PING_AFTER_IDLE_SECONDS:
+        return
+    try:
+        dbapi_connection.autocommit = True  # a ping must not open a transaction; the pool's connections have none
+        dbapi_connection.execute("SELECT 1")
+        dbapi_connection.autocommit = False
+    except Exception as error:
+        raise sa.exc.DisconnectionError(str(error)) from error
 
 
 @sa.event.listens_for(sa.pool.Pool, "checkout")
 def _autocommit_for_reads(dbapi_connection, record, _proxy) -> None:
-    """Switch a psycopg connection to autocommit for a read-only request (no round trip: psycopg sets a flag)."""
-    if _wants_autocommit() and type(dbapi_connection).__module__.startswith("psycopg"):
+    """Switch a psycopg connection to autocommit when asked (no round trip: psycopg sets a flag)."""
+    if _wants_autocommit() and _is_psycopg(dbapi_connection):
         dbapi_connection.autocommit = True
-        record.info["reads_in_autocommit"] = True
+        record.info["autocommit"] = True
 
 
 @sa.event.listens_for(sa.pool.Pool, "checkin")
 def _transactions_again(dbapi_connection, record) -> None:
-    """Give the connection back to the pool in the transactional mode everything else expects."""
-    if record.info.pop("reads_in_autocommit", False) and dbapi_connection is not None:
+    """Give the connection back to the pool in the transactional mode everything else expects, noting when."""
+    if record.info.pop("autocommit", False) and dbapi_connection is not None:
         dbapi_connection.autocommit = False
+    record.info["checked_in_at"] = time.monotonic()
 
 
 @sa.event.listens_for(sa.engine.Engine, "connect")

@@ -8,6 +8,7 @@ from flask_login import current_user
 from flask_socketio import ConnectionRefusedError, Namespace, disconnect, emit, join_room
 
 from app import audit
+from app.database import use_autocommit
 from app.extensions import db, socketio
 from app.models import Appointment
 from app.permissions import can_extend_chat
@@ -96,12 +97,35 @@ def takes(**fields):
     return decorate
 
 
+def in_autocommit(unless=None):
+    """Run the handler's statements in autocommit (app.database.use_autocommit: every write it makes is a single
+    statement), except for a payload `unless(data)` says needs a transaction. Goes above @takes, whose session
+    check is the event's first query."""
+
+    def decorate(handler):
+        @functools.wraps(handler)
+        def run(self, data=None, *extra):
+            if unless is None or not unless(data):
+                use_autocommit()
+            return handler(self, data, *extra)
+
+        return run
+
+    return decorate
+
+
+def _marks_lab_result(data) -> bool:
+    """A send whose attachment is marked as a lab result: the mark and the message are written together."""
+    return isinstance(data, dict) and bool(data.get("lab_result"))
+
+
 class ChatNamespace(Namespace):
     """Chat events; each checks the same predicate the pages use, every time."""
 
     @admits
     def on_connect(self, auth=None):
         """Every signed-in user of any role connects; each joins their personal room (unread counts, windows)."""
+        use_autocommit()  # reads only
         if not current_user.is_authenticated:
             raise ConnectionRefusedError("unauthorized")
         join_personal_room()
@@ -111,6 +135,7 @@ class ChatNamespace(Namespace):
         """The connection no longer counts against the process's limit."""
         release_connection()
 
+    @in_autocommit()
     @takes(appointment=ID)
     def on_join(self, data):
         """Enter an appointment's chat: the window, the latest history and the unread count."""
@@ -133,6 +158,7 @@ class ChatNamespace(Namespace):
             "me": str(current_user.public_id),
         }
 
+    @in_autocommit()
     @takes(appointment=ID, before=ID, limit=OPTIONAL_NUMBER)
     def on_history(self, data):
         """An older page of the thread, before a given message."""
@@ -141,6 +167,7 @@ class ChatNamespace(Namespace):
         limit = data.get("limit", history.PAGE_SIZE)
         return {"ok": True, "messages": history.older_payloads(thread, appointment.patient, data["before"], limit)}
 
+    @in_autocommit()
     @takes(appointment=ID, after=OPTIONAL_ID)
     def on_catch_up(self, data):
         """Everything after the last message the client has, in order (after a reconnect)."""
@@ -148,6 +175,7 @@ class ChatNamespace(Namespace):
         thread = service.thread_for(appointment)
         return {"ok": True, "messages": history.newer_payloads(thread, appointment.patient, data.get("after"))}
 
+    @in_autocommit(unless=_marks_lab_result)
     @takes(appointment=ID, client_id=ID, text=TEXT, file=OPTIONAL_ID)
     def on_send(self, data):
         """Store the message, then deliver it; a repeated client_id returns the stored message and delivers it again."""
@@ -170,6 +198,7 @@ class ChatNamespace(Namespace):
         deliver_message(thread, payload, current_user)
         return {"ok": True, "message": payload}
 
+    @in_autocommit()
     @takes(appointment=ID, up_to=ID)
     def on_read(self, data):
         """Move the reader's mark forward and tell the room."""
@@ -179,6 +208,7 @@ class ChatNamespace(Namespace):
             announce_read(thread, current_user, str(data.get("up_to")))
         return {"ok": True}
 
+    @in_autocommit()
     @takes(appointment=ID)
     def on_typing(self, data):
         """Tell the others in the thread that this user is typing (no storage; clients show it for a few seconds)."""

@@ -9,7 +9,7 @@ from app.extensions import db, socketio
 from app.models import Appointment, ChatMessage, ChatThread, StoredFile, User
 from app.realtime import PERSONAL_NAMESPACE, emit_to_user, guard_rooms
 from app.scheduling.chat_window import ChatWindow
-from chat.service import participants, unread_summary
+from chat.service import participants, unread_of_readers, unread_summary
 
 NAMESPACE = PERSONAL_NAMESPACE
 THREAD_ROOM = "thread:"
@@ -37,7 +37,8 @@ guard_rooms(THREAD_ROOM, may_stay_in_thread)
 def deliver_message(thread: ChatThread, payload: dict, author: User) -> None:
     """Send a stored message to the thread's room and fresh unread counts to everyone else who reads it."""
     socketio.emit("message", payload, to=thread_room(thread), namespace=NAMESPACE)
-    push_unread([person for person in participants(thread) if person.id != author.id])
+    for user_id, summary in unread_of_readers(thread, author).items():
+        emit_to_user(user_id, "unread", summary, namespace=NAMESPACE)
 
 
 def push_unread(users: list[User | sa.Row]) -> None:

@@ -314,6 +314,65 @@ def _unread(role: Role):
     )
 
 
+@cache
+def _unread_of_readers():
+    """Unread messages per reader and thread, for everyone who reads the thread of :patient_id and :doctor_id but
+    :author_id: the doctor's threads, and the threads of every patient each patient-side reader reads (their own
+    and their dependants'), as `_unread` counts them for one reader."""
+    patient_id, author_id = sa.bindparam("patient_id"), sa.bindparam("author_id")
+    own_account = sa.select(PatientProfile.user_id).where(PatientProfile.id == patient_id)
+    guardians = sa.select(Guardianship.guardian_id).where(
+        Guardianship.patient_id == patient_id, Guardianship.active.is_(True)
+    )
+    readers = own_account.union(guardians)
+    # (reader, a patient whose threads the reader reads), only for this thread's patient-side readers.
+    reads = sa.union(
+        sa.select(PatientProfile.user_id.label("reader_id"), PatientProfile.id.label("patient_id")).where(
+            PatientProfile.user_id.in_(readers)
+        ),
+        sa.select(Guardianship.guardian_id, Guardianship.patient_id).where(
+            Guardianship.guardian_id.in_(readers), Guardianship.active.is_(True)
+        ),
+    ).subquery("reads")
+
+    def counts(reader_id, threads):
+        """Per thread of `threads` (chat_thread, joined to what names the reader): the messages of others after the
+        reader's mark."""
+        return (
+            sa.select(reader_id.label("reader_id"), ChatThread.public_id, sa.func.count(ChatMessage.id).label("n"))
+            .select_from(threads)
+            .join(ChatMessage, ChatMessage.thread_id == ChatThread.id)
+            .outerjoin(ChatReadMark, (ChatReadMark.thread_id == ChatThread.id) & (ChatReadMark.user_id == reader_id))
+            .where(
+                reader_id != author_id,
+                ChatMessage.author_id != reader_id,
+                ChatMessage.id > sa.func.coalesce(ChatReadMark.last_read_id, 0),
+            )
+            .group_by(reader_id, ChatThread.public_id)
+        )
+
+    thread = ChatThread.__table__
+    patient_side = counts(reads.c.reader_id, thread.join(reads, ChatThread.patient_id == reads.c.patient_id))
+    doctor = counts(ChatThread.doctor_id, thread).where(ChatThread.doctor_id == sa.bindparam("doctor_id"))
+    return sa.union_all(patient_side, doctor)
+
+
+def unread_of_readers(pair: ChatThread | Appointment, author: User) -> dict[int, dict]:
+    """What the `unread` event carries for each reader of the pair's thread but the author, by user id, in one
+    statement (a query for the readers and one per reader cost a delivered message as much as storing it).
+
+    Run after a message by `author` was stored: each other reader then has it unread, so each has a row. Someone
+    with nothing unread at all (after a re-send they had read already) is left out; their counts did not change.
+    """
+    params = {"patient_id": pair.patient_id, "doctor_id": pair.doctor_id, "author_id": author.id}
+    summaries: dict[int, dict] = {}
+    for reader_id, public_id, count in db.session.execute(_unread_of_readers(), params):
+        summary = summaries.setdefault(reader_id, {"total": 0, "threads": {}})
+        summary["threads"][str(public_id)] = count
+        summary["total"] += count
+    return summaries
+
+
 def unread_by_thread(user: User | sa.Row) -> dict[str, int]:
     """Unread messages per thread (public id) for this reader; threads with none are left out."""
     if user.role not in (Role.DOCTOR, Role.PATIENT):

@@ -6,6 +6,7 @@ from datetime import datetime
 
 from app.clock import iso
 from app.models import ChatMessage, ChatThread, MessageKind, PatientProfile, Role, StoredFile, User
+from app.models.names import person_name, shown_name
 
 
 def author_payload(author: User, thread: ChatThread) -> dict:
@@ -63,20 +64,15 @@ def payloads(messages: list[ChatMessage], thread: ChatThread) -> list[dict]:
     return [message_payload(message, thread) for message in messages]
 
 
-def _name(*parts: str | None) -> str:
-    """A profile's full name from its parts, as PatientProfile.full_name and SpecialistProfile.full_name join them."""
-    return " ".join(p for p in parts if p)
-
-
 def row_payload(row: Mapping, thread_public_id: str, patient: PatientProfile) -> dict:
     """One message of the history statement (chat/history.py) as clients receive it: the same object as
     message_payload gives for that message, without building ORM objects for it."""
+    as_specialist, as_patient = None, None  # the names of the author's profiles, where the author has them
     if row["specialist"] is not None:
-        name = _name(row["specialist_last"], row["specialist_first"], row["specialist_middle"])
-    elif row["profile"] is not None:
-        name = _name(row["profile_last"], row["profile_first"], row["profile_middle"])
-    else:
-        name = row["full_name"] or row["email"]
+        as_specialist = person_name(row["specialist_last"], row["specialist_first"], row["specialist_middle"])
+    if row["profile"] is not None:
+        as_patient = person_name(row["profile_last"], row["profile_first"], row["profile_middle"])
+    name = shown_name(as_specialist, as_patient, row["full_name"], row["email"])
     fields = {
         "id": str(row["public_id"]),
         "thread": thread_public_id,

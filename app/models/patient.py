@@ -10,6 +10,7 @@ from sqlalchemy.orm import Mapped, mapped_column
 from app.clock import utcnow
 from app.database import UTCDateTime, enum_column, new_public_id
 from app.extensions import db
+from app.models.names import person_name
 
 
 class Sex(enum.StrEnum):
@@ -55,7 +56,7 @@ class PatientProfile(db.Model):
     @property
     def full_name(self) -> str:
         """Surname, first name and patronymic as written in Russian records."""
-        return " ".join(p for p in (self.last_name, self.first_name, self.middle_name) if p)
+        return person_name(self.last_name, self.first_name, self.middle_name)
 
     def refresh_search_text(self) -> None:
         """Recompute the folded text that patient search matches against."""

@@ -7,6 +7,7 @@ from sqlalchemy.orm import Mapped, mapped_column
 
 from app.database import new_public_id
 from app.extensions import db
+from app.models.names import person_name
 
 specialist_specialty = sa.Table(
     "specialist_specialty",
@@ -66,7 +67,7 @@ class SpecialistProfile(db.Model):
     @property
     def full_name(self) -> str:
         """Surname, first name and patronymic."""
-        return " ".join(p for p in (self.last_name, self.first_name, self.middle_name) if p)
+        return person_name(self.last_name, self.first_name, self.middle_name)
 
     def years_of_practice(self, year: int) -> int | None:
         """Years in practice as of the given year."""

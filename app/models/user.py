@@ -11,6 +11,7 @@ from sqlalchemy.orm import Mapped, mapped_column, validates
 from app.clock import utcnow
 from app.database import LabelledEnum, UTCDateTime, enum_column, label_enum, new_public_id
 from app.extensions import db
+from app.models.names import shown_name
 from app.passwords import hash_password, needs_rehash, verify_password
 
 
@@ -89,11 +90,13 @@ class User(UserMixin, db.Model):
     @property
     def display_name(self) -> str:
         """The name shown in the header and lists."""
-        if self.specialist_profile is not None:
-            return self.specialist_profile.full_name
-        if self.patient_profile is not None:
-            return self.patient_profile.full_name
-        return self.full_name or self.email
+        specialist, patient = self.specialist_profile, self.patient_profile
+        return shown_name(
+            None if specialist is None else specialist.full_name,
+            None if patient is None else patient.full_name,
+            self.full_name,
+            self.email,
+        )
 
     def set_password(self, password: str) -> None:
         """Store an argon2id hash of the password."""

@@ -1,6 +1,7 @@
 """Pages marked @reads_only read outside a transaction on PostgreSQL; everything else keeps its transaction."""
 
 import pytest
+import sqlalchemy as sa
 
 from app.database import reads_only
 from app.extensions import csrf
@@ -79,3 +80,24 @@ def test_the_busy_pages_read_in_autocommit_and_no_form_does(app):
     assert marked == busy
     writers = {rule.endpoint for rule in app.url_map.iter_rules() if "POST" in (rule.methods or ())}
     assert not marked & writers
+
+
+@pytest.mark.parametrize("database_url", ["postgresql"], indirect=True)
+def test_a_pooled_connection_that_died_while_idle_is_replaced_before_use(app, client, db, monkeypatch):
+    """PostgreSQL's connections are pinged when they come out of the pool after idling: one the server ended
+    meanwhile (a restart, an idle timeout) is replaced, and the page answers as if nothing happened."""
+    from app import database
+
+    assert client.get("/healthz").status_code == 200  # the pool now holds a connection
+    _db.session.remove()
+    outside = sa.create_engine(db.engine.url, poolclass=sa.pool.NullPool)  # not one of the pool's connections
+    with outside.connect() as admin:
+        ended = admin.exec_driver_sql(
+            "SELECT pg_terminate_backend(pid) FROM pg_stat_activity"
+            " WHERE datname = current_database() AND pid <> pg_backend_pid()"
+        ).all()
+    assert ended  # the pooled connections are dead now
+    monkeypatch.setattr(database, "PING_AFTER_IDLE_SECONDS", 0.0)
+
+    for _ in range(3):
+        assert client.get("/healthz").status_code == 200

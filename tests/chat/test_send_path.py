@@ -127,7 +127,7 @@ def test_both_sides_opening_a_new_chat_at_once_share_one_thread(app, pair, db):
 @pytest.mark.parametrize("history_size", [2, 60])
 def test_send_and_join_run_a_fixed_handful_of_statements(app, connect, pair, history_size):
     """Whatever the history's length: a send is the session's user, the appointment with its thread and the right
-    to it, the insert, and the recipient's unread count with who reads the thread; a join is the user, the
+    to it, the insert, and the unread counts of everyone else who reads the thread; a join is the user, the
     appointment (with the unread count), the staff audit record and one page of history."""
     doctor, patient_user, appointment = pair
     doctor_sock, patient_sock = both_joined(connect, doctor, patient_user, appointment)
@@ -143,6 +143,64 @@ def test_send_and_join_run_a_fixed_handful_of_statements(app, connect, pair, his
     with counting(engine) as doctor_join:
         assert ask(doctor_sock, "join", appointment=public_id)["ok"]
 
-    assert len(sending) == 5, sending
+    assert len(sending) == 4, sending
     assert len(patient_join) == 3, patient_join
     assert len(doctor_join) == 4, doctor_join
+
+
+def test_the_unread_counts_a_message_pushes_are_each_readers_own(app, connect, db):
+    """After a message, every other reader of the thread (the doctor, the patient's own account, a guardian who
+    also reads a child's and their own threads) gets exactly what their own `unread` would say, in one statement;
+    the author gets none."""
+    guardian, elder = factories.user(Role.PATIENT), factories.user(Role.PATIENT)
+    db.session.add(Guardianship(guardian=guardian, patient=elder.patient_profile, legal_basis="Power of attorney"))
+    child = factories.dependant(guardian)
+    doctor, other_doctor = factories.doctor(), factories.doctor()
+    soon = datetime.now(UTC) + timedelta(hours=2)
+    appointment = factories.appointment(elder.patient_profile, doctor, soon)
+    elsewhere = [
+        factories.appointment(child, other_doctor, soon),
+        factories.appointment(guardian.patient_profile, doctor, soon + timedelta(hours=1)),
+    ]
+    guardian_sock, elder_sock = connect(guardian), connect(elder)
+    doctor_sock, other_doctor_sock = connect(doctor), connect(other_doctor)
+    send(other_doctor_sock, elsewhere[0], "About the child")
+    send(doctor_sock, elsewhere[1], "About you")
+    send(elder_sock, appointment, "From the patient")
+    for sock in (guardian_sock, elder_sock, doctor_sock):
+        received(sock)
+
+    assert send(doctor_sock, appointment, "From the doctor")["ok"]
+
+    pushed = {name: received(sock).get("unread") for name, sock in (("guardian", guardian_sock), ("elder", elder_sock))}
+    with app.app_context():
+        readers = {"guardian": guardian, "elder": elder}
+        expected = {name: [service.unread_summary(db.session.merge(user))] for name, user in readers.items()}
+    assert pushed == expected
+    assert expected["guardian"][0]["total"] == 4  # two in the elder's thread, one in the child's, one in their own
+    assert expected["elder"][0]["total"] == 1
+    assert "unread" not in received(doctor_sock)
+
+
+@pytest.mark.parametrize("database_url", ["postgresql"], indirect=True)
+@pytest.mark.parametrize(("lab_result", "autocommit"), [(False, True), (True, False)])
+def test_a_send_runs_in_autocommit_unless_it_marks_a_lab_result(app, connect, pair, lab_result, autocommit):
+    """On PostgreSQL a send's statements commit one by one (no transaction to roll back, so psycopg keeps its
+    prepared statements between events), except a send that marks its file as a lab result: the mark and the
+    message are written in one transaction."""
+    doctor, patient_user, appointment = pair
+    _doctor_sock, patient_sock = both_joined(connect, doctor, patient_user, appointment)
+    file_id = upload(patient_sock.http, appointment).get_json()["id"]
+    modes = []
+
+    def record(connection, *_args):
+        modes.append(connection.connection.dbapi_connection.autocommit)
+
+    engine = app.extensions["sqlalchemy"].engine
+    sa.event.listen(engine, "before_cursor_execute", record)
+    try:
+        assert send(patient_sock, appointment, "Results", file=file_id, lab_result=lab_result)["ok"]
+    finally:
+        sa.event.remove(engine, "before_cursor_execute", record)
+
+    assert modes and set(modes) == {autocommit}
