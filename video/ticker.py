@@ -33,7 +33,11 @@ def tick(now: datetime) -> None:
     """One turn of the clock: end what is due (announcing each), then ring again what still rings here."""
     for call, _action in states.sweep(now):
         _ringing_here.discard(call.public_id)
-        after_change(call)
+        try:
+            after_change(call)
+        except Exception:
+            # The call is already ended in the database; one failed announcement must not keep the others unsaid.
+            log.exception("announcing the end of call %s failed", call.public_id)
     still = states.ringing_calls(list(_ringing_here))
     _ringing_here.intersection_update(call.public_id for call in still)
     for call in still:
