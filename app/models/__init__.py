@@ -2,6 +2,7 @@
 
 from app.models.appointment import ACTIVE_STATUSES, RESCHEDULED, Appointment, AppointmentStatus, Intake
 from app.models.audit import AuditEvent
+from app.models.call import LIVE_STATES, Call, CallState
 from app.models.chat import ChatMessage, ChatReadMark, ChatThread, MessageKind
 from app.models.doctor_patient import DoctorPatient
 from app.models.patient import Guardianship, PatientProfile, Sex
@@ -15,11 +16,14 @@ from app.models.user import STAFF_ROLES, Role, User, normalise_email
 
 __all__ = [
     "ACTIVE_STATUSES",
+    "LIVE_STATES",
     "RESCHEDULED",
     "STAFF_ROLES",
     "Appointment",
     "AppointmentStatus",
     "AuditEvent",
+    "Call",
+    "CallState",
     "ChatMessage",
     "ChatReadMark",
     "ChatThread",
