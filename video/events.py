@@ -17,12 +17,12 @@ from app.calls import states
 from app.calls.ice import ice_servers
 from app.calls.states import CallRefused, Side
 from app.clock import utcnow
+from app.events import ID, TEXT, takes
 from app.extensions import db, socketio
 from app.models import Appointment, Call
 from app.permissions import find_call
 from app.realtime import join_personal_room
 from app.refusals import Refusal
-from chat.events import ID, TEXT, takes
 from video.announce import CALL_ROOM, NAMESPACE, after_change, call_room
 from video.ticker import ensure_running, ringing_here
 from video.wire import call_payload
