@@ -1,7 +1,8 @@
 """Pages run a bounded number of SQL queries, the same for a small and a larger clinic (no N+1)."""
 
 from contextlib import contextmanager
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime, time, timedelta
+from zoneinfo import ZoneInfo
 
 import pytest
 import sqlalchemy as sa
@@ -9,6 +10,8 @@ import sqlalchemy as sa
 from app.extensions import db as _db
 from app.models import AppointmentStatus, Role
 from tests import factories
+
+MOSCOW = ZoneInfo("Europe/Moscow")
 
 pytestmark = pytest.mark.both_engines  # engine-dependent: runs on SQLite and PostgreSQL
 
@@ -31,10 +34,14 @@ def counting(engine):
 def _clinic(size: int, doctor, service, me, first: int = 0):
     """`size` appointments today for the doctor and `size` for the patient, with distinct people and doctors."""
     now = datetime.now(UTC)
+    # From three hours ago, but never before the start of today where the staff are (Moscow, the factories'
+    # default): the day's pages must show the first appointments whatever the hour of the run.
+    local_midnight = datetime.combine(now.astimezone(MOSCOW).date(), time(), MOSCOW).astimezone(UTC)
+    first_start = max(now.replace(minute=0, second=0, microsecond=0) - timedelta(hours=3), local_midnight)
     for n in range(first, first + size):
         colleague, colleague_service = factories.offering_doctor()
         factories.appointment(doctor_user=colleague, starts_at=now + timedelta(days=1), of_service=colleague_service)
-        start = now.replace(minute=0, second=0, microsecond=0) + timedelta(minutes=40 * n) - timedelta(hours=3)
+        start = first_start + timedelta(minutes=40 * n)
         factories.appointment(factories.patient(last_name=f"Crowd{n}"), doctor, start, of_service=service)
         factories.appointment(
             me.patient_profile,
