@@ -4,6 +4,7 @@ from app.models.appointment import ACTIVE_STATUSES, Appointment, AppointmentStat
 from app.models.audit import AuditEvent
 from app.models.chat import ChatMessage, ChatReadMark, ChatThread, MessageKind
 from app.models.doctor_patient import DoctorPatient
+from app.models.invitation import Invitation, invitation_specialty
 from app.models.patient import Guardianship, PatientProfile, Sex
 from app.models.registration import PendingRegistration
 from app.models.reminder import ReminderDelivery
@@ -27,6 +28,7 @@ __all__ = [
     "FileKind",
     "Guardianship",
     "Intake",
+    "Invitation",
     "MessageKind",
     "PatientProfile",
     "PendingRegistration",
@@ -41,6 +43,7 @@ __all__ = [
     "StoredFile",
     "User",
     "WorkingInterval",
+    "invitation_specialty",
     "normalise_email",
     "specialist_specialty",
 ]
