@@ -8,8 +8,8 @@ from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy.orm import selectinload
 
+from app import clock
 from app.auth import invitations
-from app.clock import utcnow
 from app.extensions import db
 from app.models import Invitation, Role
 from roles.admin import bp
@@ -29,7 +29,7 @@ def invitation_list():
         .order_by(Invitation.created_at.desc(), Invitation.id.desc())
         .limit(LIST_SIZE)
     ).all()
-    return render_template("admin/invitations.html", invitations=rows, now=utcnow(), action_form=ActionForm())
+    return render_template("admin/invitations.html", invitations=rows, now=clock.utcnow(), action_form=ActionForm())
 
 
 def _sent(invitation: Invitation, link: str, mailed: bool):
