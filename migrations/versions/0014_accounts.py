@@ -17,11 +17,12 @@ branch_labels = None
 depends_on = None
 
 
+# The column by plain ALTER TABLE, not batch mode: batch mode would copy and drop the "user" table, which every other
+# table references (SQLite refuses that with foreign keys on; see 0009).
+
+
 def upgrade():
-    with op.batch_alter_table("user", schema=None) as batch_op:
-        batch_op.add_column(
-            sa.Column("must_change_password", sa.Boolean(), server_default=sa.false(), nullable=False)
-        )
+    op.add_column("user", sa.Column("must_change_password", sa.Boolean(), server_default=sa.false(), nullable=False))
     op.create_table(
         "invitation",
         sa.Column("id", sa.Integer(), nullable=False),
@@ -88,5 +89,4 @@ def downgrade():
     op.drop_table("invitation_specialty")
     op.drop_index(op.f("ix_invitation_email"), table_name="invitation")
     op.drop_table("invitation")
-    with op.batch_alter_table("user", schema=None) as batch_op:
-        batch_op.drop_column("must_change_password")
+    op.drop_column("user", "must_change_password")
