@@ -123,6 +123,14 @@ def resend(invitation: Invitation, admin: User) -> tuple[str, bool]:
     """A new link and expiry for an invitation not yet used or revoked (an expired one may be renewed); the old link
     stops working. Returns the link and whether the e-mail went."""
     now = clock.utcnow()
+    other = db.session.scalar(
+        sa.select(Invitation.id).where(
+            Invitation.email == invitation.email, Invitation.id != invitation.id, _still_open(now)
+        )
+    )
+    if other is not None:
+        message = _l("Another invitation to this e-mail is open: resend that one.")
+        raise InvitationRefused("already_invited", message, status=CONFLICT)
     token = secrets.token_urlsafe(32)
     done = db.session.execute(
         sa.update(Invitation)

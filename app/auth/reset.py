@@ -25,6 +25,7 @@ from app.extensions import db
 from app.i18n import LANGUAGES, current_language
 from app.mail import send_or_log
 from app.models import User, normalise_email
+from app.passwords import hash_password
 from app.refusals import Refusal
 from app.revocation import end_sessions
 
@@ -121,9 +122,19 @@ def user_for(token: str) -> User:
 
 
 def complete(user: User, password: str) -> None:
-    """Set the new password and end every session of the account (the caller signs this browser in again)."""
-    user.set_password(password)
-    user.must_change_password = False
+    """Set the new password and end every session of the account (the caller signs this browser in again).
+
+    The hash is replaced only if it is still the one the link was checked against, so the same link sent twice at
+    once sets a password once."""
+    used = user.password_hash
+    done = db.session.execute(
+        sa.update(User)
+        .where(User.id == user.id, User.password_hash == used)
+        .values(password_hash=hash_password(password), must_change_password=False)
+    ).rowcount
     db.session.commit()
+    if not done:
+        raise ResetLinkRefused()
+    db.session.refresh(user)
     end_sessions(user)
     audit.record("reset_password", user, None, user)

@@ -144,19 +144,30 @@ def test_an_unknown_address_gets_the_same_answer(app, smtp, db):
     link, a deactivated account too."""
     factories.user(Role.PATIENT, email="known@example.org")
     factories.user(Role.DOCTOR, email="gone@example.org", active=False)
-    pages, statuses, times = set(), set(), []
-    for email in ("known@example.org", "nobody@example.org", "gone@example.org"):
-        started = time.perf_counter()
-        response = _ask(app.test_client(), email)
-        times.append(time.perf_counter() - started)
-        statuses.add(response.status_code)
-        pages.add(_page_text(response).replace(email, "ADDRESS"))
+    factories.user(Role.PATIENT, email="warm@example.org")
+    for email in ("warm@example.org", "cold@example.org"):  # the first render and SMTP connection cost extra
+        _ask(app.test_client(), email)
+    pages, statuses, times = set(), set(), {}
+    for _round in range(3):
+        for email in ("known@example.org", "nobody@example.org", "gone@example.org"):
+            started = time.perf_counter()
+            response = _ask(app.test_client(), email)
+            elapsed = time.perf_counter() - started
+            times[email] = min(times.get(email, elapsed), elapsed)
+            statuses.add(response.status_code)
+            pages.add(_page_text(response).replace(email, "ADDRESS"))
     assert statuses == {200} and len(pages) == 1
     # Each path signs a token and sends one e-mail: none is several times faster than another.
-    assert max(times) < 4 * min(times)
+    assert max(times.values()) < 4 * min(times.values())
 
     mail = {m["To"]: m.get_content() for m in smtp.messages}
-    assert set(mail) == {"known@example.org", "nobody@example.org", "gone@example.org"}
+    assert set(mail) == {
+        "known@example.org",
+        "nobody@example.org",
+        "gone@example.org",
+        "warm@example.org",
+        "cold@example.org",
+    }
     assert LINK.search(mail["known@example.org"])
     for email in ("nobody@example.org", "gone@example.org"):
         assert not LINK.search(mail[email]) and "no active account" in mail[email]
@@ -265,3 +276,17 @@ def test_the_registration_notice_points_to_the_reset(client, smtp, db):
     )
     notice = smtp.messages[-1].get_content()
     assert "http://localhost/auth/password/forgot" in notice and "contact the clinic" not in notice
+
+
+def test_a_link_checked_by_two_requests_at_once_sets_the_password_once(app, db):
+    """Two requests that both passed the check before either set the password: only the first one's is kept."""
+    user = factories.user(Role.PATIENT)
+    with app.test_request_context():
+        checked = reset.user_for(reset.make_token(user))
+        # The second request's view of the account, read before the first request changed it.
+        late = User(id=checked.id, password_hash=checked.password_hash)
+        reset.complete(checked, NEW)
+        with pytest.raises(reset.ResetLinkRefused):
+            reset.complete(late, "the-second-password")
+    db.session.refresh(user)
+    assert user.check_password(NEW)

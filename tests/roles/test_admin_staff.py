@@ -107,6 +107,19 @@ def test_an_expired_invitation_is_refused_and_can_be_renewed(app, client, login_
     assert _accept(app.test_client(), renewed).status_code == 302
 
 
+def test_an_expired_invitation_is_not_renewed_beside_a_newer_one(app, client, login_as, smtp, db, monkeypatch):
+    """Once a new invitation to the address is open, the expired one cannot be resent: one open link per address."""
+    login_as(Role.ADMIN)
+    _invite(client, role="reception")
+    old = db.session.scalar(sa.select(Invitation))
+    later = clock.utcnow() + timedelta(days=invitations.LINK_DAYS, minutes=1)
+    monkeypatch.setattr(clock, "utcnow", lambda: later)
+    assert _invite(client, role="reception").status_code == 200
+    answer = client.submit(f"/admin/invitations/{old.public_id}/resend")
+    assert answer.status_code == 303
+    assert "Another invitation to this e-mail is open" in client.get(answer.headers["Location"]).get_data(as_text=True)
+
+
 def test_a_revoked_invitation_is_refused(app, client, login_as, smtp, db):
     """Revoking kills the link (410, withdrawn); it cannot be resent or revoked again."""
     login_as(Role.ADMIN)
