@@ -159,7 +159,7 @@ def _user_by_public_id():
 
 
 def register_blueprints(app: Flask) -> None:
-    """Mount public pages, sign-in, health and the role cabinets."""
+    """Mount public pages, sign-in, health, the role cabinets and the call pages."""
     from app import health, i18n
     from app.auth import bp as auth_bp
     from app.feeds import bp as feeds_bp
@@ -170,6 +170,7 @@ def register_blueprints(app: Flask) -> None:
     from roles.methodologist import bp as methodologist_bp
     from roles.patient import bp as patient_bp
     from roles.reception import bp as reception_bp
+    from video.pages import bp as video_bp
 
     app.register_blueprint(public_bp)
     app.register_blueprint(auth_bp, url_prefix="/auth")
@@ -184,6 +185,7 @@ def register_blueprints(app: Flask) -> None:
     app.register_blueprint(methodologist_bp, url_prefix="/methodologist")
     app.register_blueprint(reception_bp, url_prefix="/reception")
     app.register_blueprint(admin_bp, url_prefix="/admin")
+    app.register_blueprint(video_bp, url_prefix="/call")
 
 
 def register_errorhandlers(app: Flask) -> None:

@@ -151,6 +151,8 @@ def compose(appointment: Appointment, recipient: Recipient) -> EmailMessage:
             service_name=appointment.service.name(recipient.locale),
             when=when,
             link=link if recipient.has_account else None,
+            # The pre-call check is a signed-in page too: offered only with the appointment's own link.
+            check_link=public_url("video.check") if recipient.has_account else None,
             clinic_name=config["CLINIC_NAME"],
         )
         subject = _("Appointment reminder: %(when)s", when=when)

@@ -54,6 +54,7 @@ from pathlib import Path
 
 import socketio
 
+from bench.clinic_pages import USER_AGENT  # one browser for every benchmark (Flask-Login's session check)
 from tests.services.postgres import PostgresServer
 from tests.services.process import free_port, stop, wait_until
 from tests.services.redis import RedisServer
@@ -61,7 +62,6 @@ from tests.services.redis import RedisServer
 ROOT = Path(__file__).resolve().parent.parent
 GUNICORN = Path(sys.executable).parent / "gunicorn"
 NAMESPACE = "/chat"
-USER_AGENT = "clinic-bench-chat"
 TEXT = "Good afternoon, doctor. The rash on my forearm is smaller today, photo to follow."
 CLOCK_TICK = os.sysconf("SC_CLK_TCK")
 

@@ -31,9 +31,8 @@ import uuid
 from datetime import timedelta
 from pathlib import Path
 
-import bench.chat_delivery as chat_bench
 from bench.chat_delivery import Errors, Target, build_clinic, close_clients, join_all, open_clients, raise_open_files
-from bench.clinic_pages import USER_AGENT, load, quantile, wrk_binary
+from bench.clinic_pages import load, quantile, wrk_binary
 from bench.server import start_gunicorn
 from tests.services.postgres import PostgresServer
 from tests.services.process import stop
@@ -144,8 +143,6 @@ def main() -> int:
     args.sockets = [int(n) for n in args.sockets.split(",")]
     wrk = wrk_binary()
     raise_open_files(2 * max(args.sockets) + 4096)
-    # The sockets and wrk claim one browser, so Flask-Login's session protection treats every request alike.
-    chat_bench.USER_AGENT = USER_AGENT
     secret = uuid.uuid4().hex
     with tempfile.TemporaryDirectory(prefix="bench-idle-") as tmp:
         workdir = Path(tmp)

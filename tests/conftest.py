@@ -17,6 +17,7 @@ from app.models import Role
 from tests import factories
 from tests.services.postgres import PostgresServer
 from tests.services.redis import RedisServer
+from tests.services.turn import TurnServer
 
 CSRF_META = re.compile(r'<meta name="csrf-token" content="([^"]+)"')
 
@@ -49,6 +50,14 @@ def postgres_server():
 def redis_server():
     """A private Redis server for the whole run."""
     server = RedisServer().start()
+    yield server
+    server.stop()
+
+
+@pytest.fixture(scope="session")
+def turn_server():
+    """A private coturn for the whole run, checking credentials made from its shared secret (`.secret`)."""
+    server = TurnServer().start()
     yield server
     server.stop()
 

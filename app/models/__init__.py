@@ -1,6 +1,6 @@
 """All models, imported here so that Alembic and the app see the whole schema."""
 
-from app.models.appointment import ACTIVE_STATUSES, Appointment, AppointmentStatus, Intake
+from app.models.appointment import ACTIVE_STATUSES, RESCHEDULED, Appointment, AppointmentStatus, Intake
 from app.models.audit import AuditEvent
 from app.models.chat import ChatMessage, ChatReadMark, ChatThread, MessageKind
 from app.models.doctor_patient import DoctorPatient
@@ -16,6 +16,7 @@ from app.models.user import STAFF_ROLES, Role, User, normalise_email
 
 __all__ = [
     "ACTIVE_STATUSES",
+    "RESCHEDULED",
     "STAFF_ROLES",
     "Appointment",
     "AppointmentStatus",

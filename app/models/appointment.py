@@ -38,6 +38,9 @@ label_enum(
 
 ACTIVE_STATUSES = (AppointmentStatus.BOOKED, AppointmentStatus.CONFIRMED, AppointmentStatus.IN_PROGRESS)
 
+# The cancel_reason of an appointment that was cancelled because it moved to another time (a reschedule).
+RESCHEDULED = "rescheduled"
+
 
 class Appointment(db.Model):
     """A patient's booked time with a doctor for a service."""
@@ -116,6 +119,11 @@ class Appointment(db.Model):
     def is_active(self) -> bool:
         """True while the appointment still takes the doctor's time."""
         return self.status in ACTIVE_STATUSES
+
+    @property
+    def moved(self) -> bool:
+        """Cancelled because it moved to another time."""
+        return self.status == AppointmentStatus.CANCELLED and self.cancel_reason == RESCHEDULED
 
 
 class Intake(db.Model):

@@ -15,6 +15,9 @@ from app.models import Appointment, AppointmentStatus, DoctorPatient, PatientPro
 from app.patients.search import contains_pattern
 from app.scheduling.queries import active_condition
 
+# The statuses of an appointment that took place: the patient was seen.
+VISITED = (AppointmentStatus.IN_PROGRESS, AppointmentStatus.COMPLETED)
+
 
 class Visit(NamedTuple):
     """An appointment as the doctor's patient list shows it: plain columns, no ORM object to build."""
@@ -53,15 +56,16 @@ def _ahead():
 
 
 def _last_visit_id(patient_id):
-    """The id of the patient's latest visit with the doctor that began and was not cancelled (what "seen" means for
-    the doctor), correlated on the column `patient_id`: one probe of the (doctor, patient, start) index."""
+    """The id of the patient's latest visit with the doctor that took place (started or completed: what "seen" means
+    for the doctor; a no-show, a cancellation or a booking nobody started is not a visit), correlated on the column
+    `patient_id`: one probe of the (doctor, patient, start) index."""
     return (
         sa.select(Appointment.id)
         .where(
             Appointment.doctor_id == _DOCTOR,
             Appointment.patient_id == patient_id,
             Appointment.starts_at <= _NOW,
-            Appointment.status != AppointmentStatus.CANCELLED,
+            Appointment.status.in_(VISITED),
         )
         .order_by(Appointment.starts_at.desc(), Appointment.id.desc())
         .limit(1)

@@ -13,6 +13,7 @@ from app.clock import utcnow
 from app.extensions import db
 from app.models import (
     ACTIVE_STATUSES,
+    RESCHEDULED,
     Appointment,
     AppointmentStatus,
     Intake,
@@ -196,7 +197,7 @@ def reschedule(appointment: Appointment, new_starts_at: datetime, by: User, now:
     # refused), and book() commits it together with the new row, so the database never holds two overlapping
     # active appointments; any refusal rolls the whole transaction back and the original stays as it was.
     shared_at = appointment.shared_at
-    _stage_cancel(appointment, by, "rescheduled", utcnow())
+    _stage_cancel(appointment, by, RESCHEDULED, utcnow())
     try:
         moved = book(
             appointment.patient,

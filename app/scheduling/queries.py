@@ -16,6 +16,7 @@ from sqlalchemy.orm import joinedload, selectinload
 from app.extensions import db
 from app.models import (
     ACTIVE_STATUSES,
+    RESCHEDULED,
     Appointment,
     AppointmentStatus,
     PatientProfile,
@@ -23,6 +24,7 @@ from app.models import (
     SpecialistProfile,
     User,
 )
+from app.models.names import person_name, shown_name
 
 
 def active_condition(negate: bool = False) -> sa.ColumnElement[bool]:
@@ -72,15 +74,16 @@ class AppointmentLine(NamedTuple):
     service_ru: str
     doctor_name: str
     patient_name: str
+    cancel_reason: str = ""  # why it was cancelled, as the person who cancelled it wrote it
 
     def service_name(self, language: str) -> str:
         """The service's name in the given interface language, as Service.name gives it."""
         return self.service_ru if language == "ru" else self.service_en
 
-
-def _joined(*parts) -> str:
-    """Name parts joined by spaces, empty ones left out (PatientProfile.full_name, SpecialistProfile.full_name)."""
-    return " ".join(part for part in parts if part)
+    @property
+    def moved(self) -> bool:
+        """Cancelled because it moved to another time (Appointment.moved)."""
+        return self.status == AppointmentStatus.CANCELLED and self.cancel_reason == RESCHEDULED
 
 
 def _lines(*conditions, doctor: bool, patient: bool):
@@ -89,7 +92,7 @@ def _lines(*conditions, doctor: bool, patient: bool):
     specialist = sa.orm.aliased(SpecialistProfile)
     account = sa.orm.aliased(User)
     columns = [Appointment.public_id, Appointment.starts_at, Appointment.status, Appointment.arrived_at]
-    columns += [Service.name_en.label("service_en"), Service.name_ru.label("service_ru")]
+    columns += [Service.name_en.label("service_en"), Service.name_ru.label("service_ru"), Appointment.cancel_reason]
     if doctor:
         columns += [
             specialist.last_name.label("doctor_last"),
@@ -115,13 +118,13 @@ def _lines(*conditions, doctor: bool, patient: bool):
 
 
 def _line(row, doctor: bool, patient: bool) -> AppointmentLine:
-    """An AppointmentLine from a row of _lines; the doctor's name as User.display_name gives it."""
+    """An AppointmentLine from a row of _lines; the doctor's name by the rule User.display_name follows."""
     doctor_name = patient_name = ""
     if doctor:
-        doctor_name = _joined(row.doctor_last, row.doctor_first, row.doctor_middle) or row.account_name
-        doctor_name = doctor_name or row.account_email
+        as_specialist = person_name(row.doctor_last, row.doctor_first, row.doctor_middle) or None
+        doctor_name = shown_name(as_specialist, None, row.account_name, row.account_email)
     if patient:
-        patient_name = _joined(row.patient_last, row.patient_first, row.patient_middle)
+        patient_name = person_name(row.patient_last, row.patient_first, row.patient_middle)
     return AppointmentLine(
         public_id=row.public_id,
         starts_at=row.starts_at,
@@ -131,6 +134,7 @@ def _line(row, doctor: bool, patient: bool) -> AppointmentLine:
         service_ru=row.service_ru,
         doctor_name=doctor_name,
         patient_name=patient_name,
+        cancel_reason=row.cancel_reason,
     )
 
 
@@ -178,11 +182,13 @@ def upcoming_for_patient(patient: PatientProfile, now: datetime) -> list[Appoint
 @cache
 def _upcoming_lines():
     """The statement of upcoming_lines, with parameters :patient_id and :now."""
-    return _lines(*_upcoming_conditions(), doctor=True, patient=False).order_by(Appointment.starts_at)
+    coming = (Appointment.patient_id == sa.bindparam("patient_id"), Appointment.ends_at > sa.bindparam("now"))
+    return _lines(*coming, doctor=True, patient=False).order_by(Appointment.starts_at, Appointment.id)
 
 
 def upcoming_lines(patient: PatientProfile, now: datetime) -> list[AppointmentLine]:
-    """upcoming_for_patient as list rows."""
+    """The patient's appointments not yet over as list rows, soonest first: the active ones and those cancelled
+    (or missed) meanwhile, so a patient sees that the clinic cancelled a coming visit, and why."""
     params = {"patient_id": patient.id, "now": now}
     return [_line(row, doctor=True, patient=False) for row in db.session.execute(_upcoming_lines(), params)]
 
@@ -192,7 +198,7 @@ def _past_for_patient(limit: int):
     """The statement of past_for_patient, with parameters :patient_id, :now and :skip."""
     stmt = _lines(
         Appointment.patient_id == sa.bindparam("patient_id"),
-        sa.or_(Appointment.ends_at <= sa.bindparam("now"), active_condition(negate=True)),
+        Appointment.ends_at <= sa.bindparam("now"),
         doctor=True,
         patient=False,
     )
@@ -200,7 +206,8 @@ def _past_for_patient(limit: int):
 
 
 def past_for_patient(patient: PatientProfile, now: datetime, limit: int = 50, skip: int = 0) -> list[AppointmentLine]:
-    """The patient's finished, cancelled or missed appointments, latest first, as list rows (`skip` for pages)."""
+    """The patient's appointments that are over, whatever became of them, latest first, as list rows (`skip` for
+    pages); a coming appointment cancelled meanwhile is not past (upcoming_lines)."""
     params = {"patient_id": patient.id, "now": now, "skip": skip}
     rows = db.session.execute(_past_for_patient(limit), params)
     return [_line(row, doctor=True, patient=False) for row in rows]

@@ -60,7 +60,7 @@ def _create_staff(form: StaffForm, email: str, specialties: list[Specialty]) -> 
     names = [form.last_name.data.strip(), form.first_name.data.strip(), (form.middle_name.data or "").strip()]
     user = User(email=email, role=role, timezone=form.timezone.data.strip(), full_name=" ".join(n for n in names if n))
     user.set_password(form.password.data)
-    # The admin knows this password: its owner replaces it before anything else (roles/gate.py).
+    # The admin knows this password: its owner replaces it before anything else (app/gate.py).
     user.must_change_password = True
     if role == Role.DOCTOR:
         chosen = set(form.specialties.data)

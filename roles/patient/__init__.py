@@ -2,8 +2,8 @@
 
 from flask import Blueprint
 
+from app.gate import guard_blueprint
 from app.models import Role
-from roles.gate import guard_blueprint
 
 bp = Blueprint("patient", __name__)
 guard_blueprint(bp, Role.PATIENT)

@@ -9,10 +9,10 @@ from app import audit
 from app.auth import reset
 from app.clock import utcnow
 from app.extensions import db
-from app.models import Guardianship, PatientProfile, Sex
+from app.models import ACTIVE_STATUSES, Guardianship, PatientProfile, Sex
 from app.patients.guardianship import GuardianshipRefused, end_guardianship, find_guardianship, record_guardian
 from app.permissions import get_patient_or_404, parse_uuid
-from app.scheduling.queries import past_for_patient, upcoming_for_patient
+from app.scheduling.queries import past_for_patient, upcoming_for_patient, upcoming_lines
 from roles.forms import form_status, refuse
 from roles.reception import bp
 from roles.reception.board import actions_at
@@ -36,6 +36,8 @@ def _card(record: PatientProfile, guardian_form: GuardianshipForm | None = None,
         "reception/patient.html",
         patient=record,
         upcoming=upcoming_for_patient(record, now),
+        # Coming appointments cancelled meanwhile: no longer to act on, not yet past.
+        called_off=[line for line in upcoming_lines(record, now) if line.status not in ACTIVE_STATUSES],
         past=past_for_patient(record, now),
         guardians=guardians,
         guardian_form=guardian_form or GuardianshipForm(formdata=None),

@@ -94,6 +94,7 @@ def test_each_reminder_arrives_once(runner, smtp, db):
     assert "Housecall Gregory" in body
     assert appt.service.name_en in body
     assert f"{PUBLIC_URL}/patient/appointments/{appt.public_id}" in body
+    assert f"check your camera, microphone and connection: {PUBLIC_URL}/call/check" in body
 
 
 def test_reminder_in_the_patients_language_and_timezone(app, smtp, db):

@@ -200,3 +200,36 @@ def test_a_booking_and_a_rename_at_once_leave_the_new_name(db):
     booking.join(timeout=10)
     assert not booking.is_alive()
     assert {(name, text) for _d, _p, name, _f, text in links_in_step(db)} == {("Newname", "newname")}
+
+
+@pytest.mark.both_engines
+def test_the_last_visit_is_the_latest_appointment_that_took_place(client, login_as, db):
+    """A no-show, a cancellation and a booking nobody started are not visits: the list's "last visit" is the latest
+    appointment the patient was seen at, and a patient never seen shows none."""
+    doctor = factories.doctor()
+    now = datetime.now(UTC)
+    record = factories.patient(last_name="Seenonce")
+    seen = factories.appointment(record, doctor, now - timedelta(days=20), status=AppointmentStatus.COMPLETED)
+    missed = [
+        factories.appointment(record, doctor, now - timedelta(days=days), status=status)
+        for days, status in (
+            (10, AppointmentStatus.NO_SHOW),
+            (6, AppointmentStatus.CANCELLED),
+            (3, AppointmentStatus.BOOKED),
+        )
+    ]
+    never = factories.patient(last_name="Neverseen")
+    factories.appointment(never, doctor, now - timedelta(days=2), status=AppointmentStatus.NO_SHOW)
+    login_as(Role.DOCTOR, doctor)
+
+    page = client.get("/doctor/patients").get_data(as_text=True)
+
+    rows = {
+        name: row
+        for row in re.findall(r"<tr>.*?</tr>", page, re.S)
+        for name in ("Seenonce", "Neverseen")
+        if name in row
+    }
+    assert str(seen.public_id) in rows["Seenonce"]
+    assert not any(str(appointment.public_id) in page for appointment in missed)
+    assert rows["Neverseen"].count("—") == 2  # no next appointment and no visit

@@ -1,4 +1,5 @@
-"""Every endpoint of every cabinet refuses anonymous users and every other role (found from the URL map)."""
+"""Every endpoint of every cabinet (and of the call pages patients and doctors share) refuses anonymous users and
+every other role (found from the URL map)."""
 
 import uuid
 
@@ -14,6 +15,9 @@ CABINETS = {
     "reception": Role.RECEPTION,
     "admin": Role.ADMIN,
 }
+# Blueprints more than one role may use, with the roles each admits (video: the call pages, /call).
+SHARED = {"video": {Role.PATIENT, Role.DOCTOR}}
+ADMITTED = {**{blueprint: {role} for blueprint, role in CABINETS.items()}, **SHARED}
 
 
 def cabinet_routes(app):
@@ -21,7 +25,7 @@ def cabinet_routes(app):
     routes = []
     for rule in app.url_map.iter_rules():
         blueprint = rule.endpoint.split(".")[0]
-        if blueprint not in CABINETS:
+        if blueprint not in ADMITTED:
             continue
         values = {arg: str(uuid.uuid4()) for arg in rule.arguments}
         url = rule.build(values)[1]
@@ -31,8 +35,8 @@ def cabinet_routes(app):
 
 
 def test_every_cabinet_has_routes(app):
-    """The walk below sees all five cabinets (it would prove nothing if the map were empty)."""
-    assert {blueprint for blueprint, _, _ in cabinet_routes(app)} == set(CABINETS)
+    """The walk below sees all five cabinets and the shared call pages (it would prove nothing if the map were empty)."""
+    assert {blueprint for blueprint, _, _ in cabinet_routes(app)} == set(ADMITTED)
 
 
 def test_anonymous_users_are_sent_to_sign_in(app, client):
@@ -45,12 +49,13 @@ def test_anonymous_users_are_sent_to_sign_in(app, client):
 
 @pytest.mark.parametrize("role", list(Role))
 def test_other_roles_get_403_and_own_role_passes_the_gate(app, client, login_as, role):
-    """A signed-in user gets 403 in every cabinet but their own, where the gate lets them through."""
+    """A signed-in user gets 403 in every cabinet but their own (and the shared pages admitting their role), where
+    the gate lets them through."""
     login_as(role)
     token = client.csrf_token()
     for blueprint, method, url in cabinet_routes(app):
         response = client.open(url, method=method, data={"csrf_token": token})
-        if CABINETS[blueprint] == role:
+        if role in ADMITTED[blueprint]:
             # Placeholder ids may not exist (404) but the role gate itself must not refuse.
             assert response.status_code not in (302, 403), (role, method, url, response.status_code)
         else:

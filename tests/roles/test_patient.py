@@ -2,7 +2,8 @@
 
 from datetime import UTC, datetime, timedelta
 
-from app.models import AppointmentStatus, Role
+from app.models import RESCHEDULED, AppointmentStatus, Role
+from app.scheduling.booking import cancel
 from tests import factories
 
 
@@ -21,17 +22,27 @@ def test_dashboard_splits_upcoming_and_past(client, login_as):
     assert "Pastdoc" in past
 
 
-def test_cancelled_future_appointment_is_listed_as_past(client, login_as):
-    """A cancelled appointment no longer counts as upcoming."""
+def test_a_cancelled_coming_appointment_stays_upcoming_with_who_cancelled_it_and_why(client, login_as, db):
+    """ "Past" holds only what is over: a coming appointment the clinic cancelled stays among the upcoming ones,
+    marked cancelled with the reason, and its page says the clinic cancelled it; one the patient moved says so."""
     me = login_as(Role.PATIENT)
-    factories.appointment(
-        me.patient_profile,
-        factories.doctor(last_name="Cancelleddoc"),
-        datetime.now(UTC) + timedelta(days=2),
-        status=AppointmentStatus.CANCELLED,
-    )
+    reception = factories.user(Role.RECEPTION)
+    soon = datetime.now(UTC) + timedelta(days=2)
+    called_off = factories.appointment(me.patient_profile, factories.doctor(last_name="Cancelleddoc"), soon)
+    cancel(called_off, reception, "The doctor is ill <b>today</b>")
+    moved = factories.appointment(me.patient_profile, factories.doctor(last_name="Moveddoc"), soon)
+    moved.status, moved.cancel_reason, moved.cancelled_by_id = AppointmentStatus.CANCELLED, RESCHEDULED, me.id
+    db.session.commit()
+
     upcoming, past = client.get("/patient/").get_data(as_text=True).split("Past appointments")
-    assert "Cancelleddoc" not in upcoming and "Cancelleddoc" in past
+    page = client.get(f"/patient/appointments/{called_off.public_id}").get_data(as_text=True)
+    own = client.get(f"/patient/appointments/{moved.public_id}").get_data(as_text=True)
+
+    assert "Cancelleddoc" in upcoming and "Cancelleddoc" not in past
+    assert "Reason: The doctor is ill &lt;b&gt;today&lt;/b&gt;" in upcoming
+    assert "Moveddoc" in upcoming and "Moved to another time." in upcoming
+    assert "Cancelled by the clinic." in page and "The doctor is ill &lt;b&gt;today&lt;/b&gt;" in page
+    assert "Cancelled by you." in own and "Moved to another time." in own
 
 
 def test_patient_opens_own_appointment(client, login_as):

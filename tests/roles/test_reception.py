@@ -1,11 +1,12 @@
 """Reception: today's board across doctors and the patient registry search."""
 
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, timedelta
 
 import pytest
 import sqlalchemy as sa
 
 from app.models import AuditEvent, Role
+from app.scheduling.booking import cancel
 from tests import factories
 
 
@@ -77,3 +78,22 @@ def test_unknown_patient_is_404(client, login_as):
     """A made-up id answers 404."""
     login_as(Role.RECEPTION)
     assert client.get("/reception/patients/00000000-0000-0000-0000-000000000000").status_code == 404
+
+
+def test_a_patient_card_keeps_a_cancelled_coming_appointment_apart_from_the_past(client, login_as):
+    """Reception's card lists a coming appointment cancelled meanwhile on its own, with the reason; "past" holds
+    only what is over."""
+    me = login_as(Role.RECEPTION)
+    record = factories.patient(last_name="Carded")
+    called_off = factories.appointment(
+        record, factories.doctor(last_name="Calledoffdoc"), datetime.now(UTC) + timedelta(days=1)
+    )
+    cancel(called_off, me, "Clinic closed for repairs")
+    factories.appointment(record, factories.doctor(last_name="Earlierdoc"), datetime.now(UTC) - timedelta(days=1))
+
+    page = client.get(f"/reception/patients/{record.public_id}").get_data(as_text=True)
+
+    coming, past = page.split("Past appointments")
+    cancelled = coming.split("Cancelled upcoming appointments")[1]
+    assert "Calledoffdoc" in cancelled and "Reason: Clinic closed for repairs" in cancelled
+    assert "Calledoffdoc" not in past and "Earlierdoc" in past
