@@ -112,6 +112,7 @@ def register_extensions(app: Flask) -> None:
     )
     # Importing the namespace registers it; it must happen before the first init_app builds the server.
     import chat.events  # noqa: F401
+    import video.events  # noqa: F401
 
     # The queue is passed as a ready manager, not a URL: Flask-SocketIO keeps a manager built from a URL in the
     # shared extension object, so a later app without Redis would silently inherit the earlier app's queue.
@@ -208,5 +209,7 @@ def register_template_helpers(app: Flask) -> None:
 def register_commands(app: Flask) -> None:
     """Add the clinic's CLI commands."""
     from app import cli
+    from video.cli import calls
 
     cli.register(app)
+    app.cli.add_command(calls)

@@ -130,6 +130,14 @@ def from_environment(instance_path: str) -> dict:
         "CALL_OPENS_BEFORE_MINUTES": _int("CALL_OPENS_BEFORE_MINUTES", 15),
         "CALL_RING_SECONDS": _int("CALL_RING_SECONDS", 45),
         "CALL_MAX_MINUTES": _int("CALL_MAX_MINUTES", 120),
+        # A ringing call is sent again this often; a page stops ringing by itself after about two missed refreshes.
+        "CALL_RING_REFRESH_SECONDS": _int("CALL_RING_REFRESH_SECONDS", 3),
+        # An answered call whose media never starts flowing is ended as failed (no_media) after this long.
+        "CALL_CONNECT_SECONDS": _int("CALL_CONNECT_SECONDS", 30),
+        # After a reload (a side's socket left the call) that side may return to the call for this long.
+        "CALL_REJOIN_SECONDS": _int("CALL_REJOIN_SECONDS", 60),
+        # Each Socket.IO process runs the calls' sweeper and ring refresher (never under TESTING).
+        "CALL_TICKER": _bool("CALL_TICKER", True),
         # ICE servers handed to browsers (comma-separated URLs). TURN credentials are made per call from the secret
         # coturn shares (`use-auth-secret` / `static-auth-secret`); with no secret, TURN is not offered at all.
         "STUN_URLS": _list("STUN_URLS", ()),

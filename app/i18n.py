@@ -12,15 +12,27 @@ LANGUAGES = {"en": "English", "ru": "Русский"}
 bp = Blueprint("i18n", __name__)
 
 
+# The Babel locale each interface language formats dates, times and numbers with. English writes them the British
+# way (3 December 2026, 03/12/2026, 14:30): the clinic's English readers are not in the US, and "12/3/26, 2:30 PM"
+# reads as 12 March to them. Messages still come from the language's own catalog (gettext falls back en_GB -> en).
+FORMAT_LOCALES = {"en": "en_GB", "ru": "ru"}
+
+
+def formatting_locale(language: str) -> str:
+    """The locale to render in for an interface language (a key of LANGUAGES)."""
+    return FORMAT_LOCALES.get(language, language)
+
+
 def select_locale() -> str:
     """The user's own setting, then the switcher's choice, then the browser's Accept-Language."""
+    default = current_app.config["BABEL_DEFAULT_LOCALE"]
     if not has_request_context():
-        return current_app.config["BABEL_DEFAULT_LOCALE"]  # CLI and background work choose per recipient
+        return formatting_locale(default)  # CLI and background work choose per recipient
     if current_user.is_authenticated and current_user.locale in LANGUAGES:
-        return current_user.locale
+        return formatting_locale(current_user.locale)
     if session.get("locale") in LANGUAGES:
-        return session["locale"]
-    return request.accept_languages.best_match(list(LANGUAGES)) or current_app.config["BABEL_DEFAULT_LOCALE"]
+        return formatting_locale(session["locale"])
+    return formatting_locale(request.accept_languages.best_match(list(LANGUAGES)) or default)
 
 
 def select_timezone() -> str:
@@ -28,6 +40,11 @@ def select_timezone() -> str:
     if has_request_context() and current_user.is_authenticated and current_user.timezone:
         return current_user.timezone
     return current_app.config["BABEL_DEFAULT_TIMEZONE"]
+
+
+def formatting_tag() -> str:
+    """The BCP 47 tag of the locale this response formats dates in ("en-GB", "ru"), for scripts' Intl formatters."""
+    return str(get_locale() or formatting_locale(current_app.config["BABEL_DEFAULT_LOCALE"])).replace("_", "-")
 
 
 def current_language() -> str:

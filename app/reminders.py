@@ -23,7 +23,7 @@ from sqlalchemy.exc import IntegrityError
 
 from app.clock import zone_or_default
 from app.extensions import db
-from app.i18n import LANGUAGES
+from app.i18n import LANGUAGES, formatting_locale
 from app.mail import deliver, plain_message
 from app.models import ACTIVE_STATUSES, Appointment, Guardianship, ReminderDelivery, User
 from app.urls import public_base_url
@@ -140,7 +140,7 @@ def due_reminders(now: datetime) -> list[tuple[int, int]]:
 def compose(appointment: Appointment, recipient: Recipient) -> EmailMessage:
     """The reminder e-mail in the recipient's language, with times in their timezone."""
     config = current_app.config
-    with force_locale(recipient.locale):
+    with force_locale(formatting_locale(recipient.locale)):
         when = local_time(appointment.starts_at, recipient.timezone, recipient.locale)
         link = public_url("patient.appointment", appointment_id=str(appointment.public_id))
         body = render_template(

@@ -1,14 +1,12 @@
 """Namespace /chat: the realtime contract of docs/realtime.md (also the mobile app's API)."""
 
-import functools
-import uuid
-
 from flask import current_app
 from flask_login import current_user
-from flask_socketio import ConnectionRefusedError, Namespace, disconnect, emit, join_room
+from flask_socketio import ConnectionRefusedError, Namespace, emit, join_room
 
 from app import audit
 from app.database import use_autocommit
+from app.events import ID, NUMBER, OPTIONAL_ID, OPTIONAL_NUMBER, TEXT, in_autocommit, takes
 from app.extensions import db, socketio
 from app.models import Appointment
 from app.permissions import can_extend_chat
@@ -28,14 +26,6 @@ from chat.rooms import (
 from chat.wire import message_payload
 
 
-def _still_signed_in() -> None:
-    """Every event re-reads the connection's session: once it has been ended (sign-out, a password change, a
-    deactivation) the event is refused and the connection closed, even if the withdrawal's push never came."""
-    if not current_user.is_authenticated:
-        disconnect()
-        raise service.ChatRefused("unauthorized")
-
-
 def _appointment(data: dict) -> Appointment:
     """The appointment named in an event's checked payload, if the signed-in user takes part in its chat; otherwise
     not_found."""
@@ -44,74 +34,6 @@ def _appointment(data: dict) -> Appointment:
     if appointment is None:
         raise service.ChatRefused("not_found")
     return appointment
-
-
-# The shapes a payload's fields may take. Ids are UUID strings; a field a handler does not name is not looked at.
-ID = "id"
-OPTIONAL_ID = "optional id"  # also empty or absent
-TEXT = "text"  # a string or absent; its length is the service's to judge (too_long)
-NUMBER = "number"  # a whole number, not a boolean
-OPTIONAL_NUMBER = "optional number"
-# Longer than any spelling of a UUID uuid.UUID accepts ("urn:uuid:{...}"); longer strings are not parsed at all.
-LONGEST_ID = 64
-
-
-def _is_id(value) -> bool:
-    """A UUID in one of the spellings uuid.UUID accepts."""
-    if not isinstance(value, str) or len(value) > LONGEST_ID:
-        return False
-    try:
-        uuid.UUID(value)
-    except ValueError:
-        return False
-    return True
-
-
-def _fits(value, shape: str) -> bool:
-    """Whether one field's value has its shape."""
-    if shape == ID:
-        return _is_id(value)
-    if shape == OPTIONAL_ID:
-        return value is None or value == "" or _is_id(value)
-    if shape == TEXT:
-        # PostgreSQL text cannot hold NUL, and no person types it.
-        return value is None or (isinstance(value, str) and "\x00" not in value)
-    optional = shape == OPTIONAL_NUMBER
-    return (optional and value is None) or (isinstance(value, int) and not isinstance(value, bool))
-
-
-def takes(**fields):
-    """Each handler's one way in: its payload (missing when the client sent none; extra arguments dropped) must be
-    an object whose named fields have their shapes, else the event answers bad_request before anything runs."""
-
-    def decorate(handler):
-        @functools.wraps(handler)
-        def checked(self, data=None, *_extra):
-            _still_signed_in()  # an ended session is told so before anything about its payload
-            if not isinstance(data, dict) or not all(_fits(data.get(name), shape) for name, shape in fields.items()):
-                raise service.ChatRefused("bad_request")
-            return handler(self, data)
-
-        return checked
-
-    return decorate
-
-
-def in_autocommit(unless=None):
-    """Run the handler's statements in autocommit (app.database.use_autocommit: every write it makes is a single
-    statement), except for a payload `unless(data)` says needs a transaction. Goes above @takes, whose session
-    check is the event's first query."""
-
-    def decorate(handler):
-        @functools.wraps(handler)
-        def run(self, data=None, *extra):
-            if unless is None or not unless(data):
-                use_autocommit()
-            return handler(self, data, *extra)
-
-        return run
-
-    return decorate
 
 
 def _marks_lab_result(data) -> bool:

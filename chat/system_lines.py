@@ -21,6 +21,9 @@ SYSTEM_LINES = {
     "call_started": _l("Video call started."),
     "call_ended": _l("Video call ended after %(minutes)s min."),
     "call_missed": _l("Missed video call."),
+    "call_declined": _l("Video call declined."),
+    "call_cancelled": _l("Video call cancelled before it was answered."),
+    "call_failed": _l("Video call failed: the connection could not be established."),
     "document_signed": _l("Document signed: %(title)s."),
 }
 

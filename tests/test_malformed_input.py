@@ -1,4 +1,4 @@
-"""Generated malformed input for every route and every /chat event: nothing answers 5xx or server_error.
+"""Generated malformed input for every route and every /chat and /call event: nothing answers 5xx or server_error.
 
 The routes come from `app.url_map`, so a new route is covered the day it is added. Each is called as every role
 that may reach it (its cabinet's role, or anonymous and each role for the shared blueprints), with a valid CSRF
@@ -248,4 +248,49 @@ def test_no_chat_event_answers_server_error_to_malformed_payloads(app, world, ro
         if not isinstance(last, dict) or last.get("error") == "server_error":
             failures.append((event, "extra arguments", last))
     assert sock.is_connected("/chat")
+    assert not failures, "\n".join(map(str, failures[:40]))
+
+
+# --- /call ---
+
+
+def _call_payloads(appointment_id: str, call_id: str) -> dict[str, dict]:
+    """A well-formed payload for every /call event."""
+    description = {"type": "offer", "sdp": "v=0"}
+    payloads = {event: {"call": call_id} for event in ("accept", "decline", "cancel", "hangup", "connected", "rejoin")}
+    payloads["start"] = {"appointment": appointment_id}
+    payloads["failed"] = {"call": call_id, "reason": "no_media"}
+    payloads["signal"] = {"call": call_id, "connection": str(uuid.uuid4()), "description": description}
+    return payloads
+
+
+@pytest.mark.parametrize("role", [Role.DOCTOR, Role.PATIENT, Role.RECEPTION])
+def test_no_call_event_answers_server_error_to_malformed_payloads(app, world, role):
+    """Every /call event, given missing payloads, wrong types, huge strings and bad ids in each field, answers
+    {ok: false} with a reason (bad_request for a wrong shape), never server_error; the connection stays open."""
+    people, _real_ids, _appointment = world
+    doctor, patient_user = people[Role.DOCTOR], people[Role.PATIENT]
+    soon = factories.appointment(patient_user.patient_profile, doctor, datetime.now(UTC) + timedelta(minutes=5))
+    http = app.test_client()
+    assert http.sign_in(people[role].email).status_code == 302
+    with app.app_context():
+        sock = socketio.test_client(app, namespace="/call", flask_test_client=http)
+    assert sock.is_connected("/call")
+    from app.calls.states import start
+
+    call, _ = start(soon, doctor, datetime.now(UTC))
+    failures = []
+    for event, base in _call_payloads(str(soon.public_id), str(call.public_id)).items():
+        with app.app_context():
+            for payload in WRONG_PAYLOADS:
+                ack = sock.emit(event, payload, namespace="/call", callback=True)
+                if ack != {"ok": False, "error": "bad_request"}:
+                    failures.append((event, repr(payload)[:60], ack))
+            for field in base:
+                for wrong in WRONG_FIELDS:
+                    ack = sock.emit(event, {**base, field: wrong}, namespace="/call", callback=True)
+                    # Refused with a reason (bad_request for a wrong shape; the rules judge a short text).
+                    if not isinstance(ack, dict) or ack.get("ok") is not False or ack.get("error") == "server_error":
+                        failures.append((event, field, repr(wrong)[:40], ack))
+    assert sock.is_connected("/call")
     assert not failures, "\n".join(map(str, failures[:40]))

@@ -66,3 +66,32 @@ def test_demo_psychologist_appointment_is_closed_to_the_endocrinologist_until_sh
     assert opened.status_code == 200 and reason in opened.get_data(as_text=True)
     patient.submit(f"/patient/appointments/{session.public_id}/stop-sharing")
     assert doctor.get(url).status_code == 404
+
+
+def test_demo_doctor_can_call_the_demo_patient_right_after_seeding(app, runner):
+    """`make run`'s demo has one appointment of patient@demo.clinic with doctor@demo.clinic starting within the hour
+    (seeding twice adds no second one), and its doctor may call her from the moment calls open."""
+    from datetime import UTC, datetime, timedelta
+
+    from app.calls.states import start_refusal
+    from app.models import ACTIVE_STATUSES
+
+    for command in (["db", "upgrade"], ["seed-demo"], ["seed-demo"]):
+        result = runner.invoke(args=command)
+        assert result.exit_code == 0, (command, result.output, result.exception)
+    with app.app_context():
+        doctor = db.session.scalar(sa.select(User).filter_by(email="doctor@demo.clinic"))
+        newcomer = db.session.scalar(sa.select(PatientProfile).join(User).where(User.email == "patient@demo.clinic"))
+        now = datetime.now(UTC)
+        soon = db.session.scalars(
+            sa.select(Appointment).where(
+                Appointment.doctor_id == doctor.id,
+                Appointment.patient_id == newcomer.id,
+                Appointment.status.in_(ACTIVE_STATUSES),
+                Appointment.starts_at.between(now, now + timedelta(hours=1)),
+            )
+        ).all()
+        assert len(soon) == 1
+        # Callable now, or (when the demo's history kept the patient busy right now) from 15 minutes before it starts.
+        opens = max(now, soon[0].starts_at - timedelta(minutes=app.config["CALL_OPENS_BEFORE_MINUTES"]))
+        assert start_refusal(doctor, soon[0], opens) is None

@@ -1,1 +1,1 @@
-"""Doctor-initiated WebRTC calls (namespace /call): arrives with its own issue."""
+"""Doctor-initiated WebRTC calls: the namespace /call, its announcements and the calls' clock (rules in app/calls)."""

@@ -20,7 +20,7 @@ from sqlalchemy.exc import IntegrityError
 
 from app import audit, clock
 from app.extensions import db
-from app.i18n import current_language
+from app.i18n import current_language, formatting_locale
 from app.mail import send_or_log
 from app.models import Invitation, Role, SpecialistProfile, Specialty, User, normalise_email
 from app.models.names import person_name
@@ -62,7 +62,7 @@ def _still_open(now):
 
 def _send(invitation: Invitation, link: str) -> bool:
     """E-mail the link; False when it could not be sent (the admin copies it from the page instead)."""
-    with force_locale(current_language()):
+    with force_locale(formatting_locale(current_language())):
         body = render_template(
             "email/invitation.txt",
             clinic_name=current_app.config["CLINIC_NAME"],

@@ -21,7 +21,7 @@ from sqlalchemy.exc import IntegrityError
 from app.auth.forms import RegisterForm
 from app.clock import utcnow
 from app.extensions import db
-from app.i18n import LANGUAGES, current_language
+from app.i18n import LANGUAGES, current_language, formatting_locale
 from app.mail import send_or_log
 from app.models import PatientProfile, PendingRegistration, Role, User, normalise_email
 from app.passwords import hash_password
@@ -51,7 +51,7 @@ def start(form: RegisterForm) -> str:
     clinic = current_app.config["CLINIC_NAME"]
     if owner is not None:
         locale = owner.locale if owner.locale in LANGUAGES else current_language()
-        with force_locale(locale):
+        with force_locale(formatting_locale(locale)):
             body = render_template(
                 "email/registration_taken.txt", clinic_name=clinic, login=url_for("auth.login", _external=True)
             )

@@ -22,7 +22,7 @@ from itsdangerous import BadData, TimestampSigner, URLSafeTimedSerializer
 
 from app import audit, clock
 from app.extensions import db
-from app.i18n import LANGUAGES, current_language
+from app.i18n import LANGUAGES, current_language, formatting_locale
 from app.mail import send_or_log
 from app.models import User, normalise_email
 from app.passwords import hash_password
@@ -66,7 +66,7 @@ def _language(user: User | None) -> str:
 def send_link(user: User) -> bool:
     """E-mail the account a reset link; False when the mail could not be sent (logged)."""
     link = url_for("auth.reset_password", token=make_token(user), _external=True)
-    with force_locale(_language(user)):
+    with force_locale(formatting_locale(_language(user))):
         body = render_template(
             "email/password_reset.txt",
             clinic_name=current_app.config["CLINIC_NAME"],
@@ -85,7 +85,7 @@ def request_reset(email: str) -> None:
         return
     # Signed as for a real account, so the two paths cost the same.
     _serializer().dumps({"u": str(uuid.uuid4()), "p": ""})
-    with force_locale(_language(None)):
+    with force_locale(formatting_locale(_language(None))):
         body = render_template(
             "email/password_reset_unknown.txt",
             clinic_name=current_app.config["CLINIC_NAME"],

@@ -72,10 +72,13 @@ def _status_for(ends_at: datetime, now: datetime, rng: random.Random) -> Appoint
 
 
 def keep_newcomer_appointments(now, doctor: User, patient: PatientProfile, first: Service, follow: Service) -> None:
-    """patient@demo.clinic gets an appointment with doctor@demo.clinic within two hours, and one next week."""
+    """patient@demo.clinic gets an appointment with doctor@demo.clinic starting within the hour, and one next week.
+
+    Within the hour, so that the doctor can call the patient as soon as `make run` is up (calls open
+    CALL_OPENS_BEFORE_MINUTES before the start and stay open until the appointment's chat closes)."""
     soon = now + timedelta(minutes=10)
-    if not _has_active(doctor, patient, now, now + timedelta(hours=2)):
-        _book_first_free(doctor, patient, first, soon, now + timedelta(hours=2))
+    if not _has_active(doctor, patient, now, now + timedelta(hours=1)):
+        _book_first_free(doctor, patient, first, soon, now + timedelta(hours=1))
     week_from, week_to = now + timedelta(days=6), now + timedelta(days=8)
     if not _has_active(doctor, patient, now + timedelta(days=5), now + timedelta(days=9)):
         _book_first_free(doctor, patient, follow, week_from, week_to)

@@ -12,7 +12,7 @@ from flask_login import current_user, login_required
 from app.clock import utcnow, zone_or_default
 from app.extensions import db
 from app.feeds import bp, ical
-from app.i18n import LANGUAGES, current_language
+from app.i18n import LANGUAGES, current_language, formatting_locale
 from app.models import ACTIVE_STATUSES, Appointment, Role, SpecialistProfile, User
 from app.permissions import can_rotate_feed, get_appointment_or_404
 from app.scheduling.queries import appointments_between
@@ -53,7 +53,7 @@ def feed(token):
     appointments = db.session.scalars(query.where(Appointment.status.in_(ACTIVE_STATUSES))).unique().all()
     # Calendar servers fetch without a session or useful Accept-Language: write in the doctor's own language.
     language = doctor.locale if doctor.locale in LANGUAGES else current_app.config["BABEL_DEFAULT_LOCALE"]
-    with force_locale(language):
+    with force_locale(formatting_locale(language)):
         events = [
             ical.appointment_event(
                 appt,

@@ -2,6 +2,7 @@
 
 from app.models.appointment import ACTIVE_STATUSES, RESCHEDULED, Appointment, AppointmentStatus, Intake
 from app.models.audit import AuditEvent
+from app.models.call import LIVE_STATES, Call, CallState
 from app.models.chat import ChatMessage, ChatReadMark, ChatThread, MessageKind
 from app.models.doctor_patient import DoctorPatient
 from app.models.invitation import Invitation, invitation_specialty
@@ -16,11 +17,14 @@ from app.models.user import STAFF_ROLES, Role, User, normalise_email
 
 __all__ = [
     "ACTIVE_STATUSES",
+    "LIVE_STATES",
     "RESCHEDULED",
     "STAFF_ROLES",
     "Appointment",
     "AppointmentStatus",
     "AuditEvent",
+    "Call",
+    "CallState",
     "ChatMessage",
     "ChatReadMark",
     "ChatThread",

@@ -196,6 +196,15 @@ def _plain_date_formatter(format: str | None) -> Callable | None:
     return _applier(_date_pattern(locale, named), locale)
 
 
+def format_when(value: datetime, date_format: str = "medium") -> str:
+    """A date in a named format and its time to the minute, in the viewer's language and timezone.
+
+    Why not datetimeformat("medium"/"full"): those print seconds, and "full" the zone's long name, where people read
+    an appointment's time to the minute (and the zone, when it matters, is shown beside it).
+    """
+    return f"{format_date(value, date_format)}, {format_time(value, 'short')}"
+
+
 def register(app: Flask) -> None:
     """Install the functions above as Flask-Babel's filters of the same names (after babel.init_app, which
     installs its own)."""
@@ -203,4 +212,5 @@ def register(app: Flask) -> None:
         datetimeformat=_template_filter("datetime", format_datetime),
         dateformat=_template_filter("date", format_date),
         timeformat=_template_filter("time", format_time),
+        when=format_when,
     )

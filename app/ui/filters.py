@@ -5,7 +5,7 @@ from flask_babel import format_currency, format_decimal
 from flask_babel import lazy_gettext as _l
 from flask_wtf.csrf import generate_csrf
 
-from app.i18n import LANGUAGES, current_language
+from app.i18n import LANGUAGES, current_language, formatting_tag
 from app.models import User
 from app.ui import dates, links, translations
 
@@ -41,6 +41,7 @@ def register(app: Flask) -> None:
     app.add_template_filter(localized)
     app.add_template_filter(filesize)
     app.add_template_global(current_language)
+    app.add_template_global(formatting_tag)
     app.add_template_global(cabinet_endpoint)
     app.add_template_global(generate_csrf, "csrf_token")
     app.add_template_global(LANGUAGES, "LANGUAGES")

@@ -3,7 +3,6 @@
 from datetime import datetime, time, timedelta
 
 from flask import abort, flash, redirect, render_template, url_for
-from flask_babel import format_datetime
 from flask_babel import gettext as _
 from flask_login import current_user
 
@@ -14,6 +13,7 @@ from app.models import Appointment, AppointmentStatus, ChatThread
 from app.permissions import can_extend_chat, get_chat_appointment_or_404, joinable_chats, visible_files
 from app.scheduling.chat_window import ExtensionRefused, extend_window, window_for
 from app.scheduling.queries import patient_history_with
+from app.ui.dates import format_when
 from chat import service
 from chat.pages import chat_appointments, relevance, render_room, threads_by_pair
 from chat.rooms import announce_window
@@ -94,5 +94,5 @@ def extend_chat(appointment_id):
     except ExtensionRefused as refusal:
         return _chat_page(appointment, ExtendChatForm(formdata=None), flash_refusal(refusal))
     announce_window(appointment, window)
-    flash(_("The chat is now open until %(when)s.", when=format_datetime(window.closes_at)), "success")
+    flash(_("The chat is now open until %(when)s.", when=format_when(window.closes_at)), "success")
     return back

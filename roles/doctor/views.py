@@ -7,6 +7,7 @@ from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy.orm import selectinload
 
+from app.calls.queries import calls_of
 from app.clock import day_bounds_utc, local_today, utcnow, zone_or_default
 from app.database import reads_only
 from app.extensions import db
@@ -138,8 +139,11 @@ def appointment(appointment_id):
         history = db.session.scalars(patient_history_with(current_user.id, appt.patient_id, appt.id)).all()
         actions = available_actions(appt, Role.DOCTOR, utcnow())
     files = db.session.scalars(patient_files(appt.patient_id).where(visible_files(current_user))).all()
+    # Calls, like the chat, are between the appointment's own doctor and the patient; colleagues do not see them.
+    calls = calls_of(appt) if appt.doctor_id == current_user.id else []
     return render_template(
         "doctor/appointment.html",
+        calls=calls,
         appointment=appt,
         history=history,
         files=files,

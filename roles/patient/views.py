@@ -4,6 +4,7 @@ import sqlalchemy as sa
 from flask import abort, render_template, request
 from flask_login import current_user
 
+from app.calls.queries import calls_of
 from app.clock import utcnow
 from app.database import reads_only
 from app.extensions import db
@@ -89,6 +90,7 @@ def appointment(appointment_id):
     return render_template(
         "patient/appointment.html",
         appointment=appt,
+        calls=calls_of(appt),
         can_cancel=can_patient_cancel(appt, now),
         change_refusal=None if refused is None else str(refused),
         cancel_form=CancelForm(),

@@ -174,3 +174,28 @@ def test_each_viewer_of_a_shared_table_gets_their_own_language_and_timezone(app,
             written = _as_flask_babel_writes(app, language, zone, lambda: flask_babel.format_datetime(starts, "short"))
         assert f">{written}</a>" in cabinet
         assert f'">{chat}</a>' in cabinet and f">{booked}</span>" in cabinet
+
+
+@pytest.mark.parametrize(
+    ("language", "listed", "page"),
+    [
+        # English the British way: day before month, a 24-hour clock; no seconds anywhere.
+        ("en", "07/12/2026, 15:05", "Monday, 7 December 2026, 15:05"),
+        ("ru", "07.12.2026, 15:05", "понедельник, 7 декабря 2026\u202fг., 15:05"),
+    ],
+)
+def test_appointment_times_read_day_first_and_to_the_minute(app, client, login_as, language, listed, page):
+    """A patient reading in English sees 07/12/2026, 15:05 (not the US 12/7/26, 3:05 PM) in lists and the day
+    written out with the time to the minute on the appointment's page; in Russian the same in Russian."""
+    record = factories.patient(timezone="Europe/Moscow")
+    record.user.locale = language
+    starts = datetime(2026, 12, 7, 12, 5, tzinfo=UTC)  # 15:05 in Moscow
+    appointment = factories.appointment(record, factories.doctor(), starts_at=starts)
+    login_as(Role.PATIENT, record.user)
+
+    cabinet = client.get("/patient/").get_data(as_text=True)
+    own = client.get(f"/patient/appointments/{appointment.public_id}").get_data(as_text=True)
+
+    assert listed in cabinet
+    assert page in own
+    assert "15:05:00" not in cabinet + own

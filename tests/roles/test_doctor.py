@@ -28,7 +28,7 @@ def test_today_is_the_doctors_local_day(client, login_as):
     page = client.get("/doctor/").get_data(as_text=True)
     assert "Earlybird" in page
     assert "Tomorrowish" not in page
-    assert "12:30" in page  # local wall-clock time, not UTC
+    assert "00:30" in page  # local wall-clock time, not UTC
     tomorrow = client.get(f"/doctor/?date={(today + timedelta(days=1)).isoformat()}").get_data(as_text=True)
     assert "Tomorrowish" in tomorrow and "Earlybird" not in tomorrow
 

@@ -68,8 +68,8 @@ def test_week_groups_by_the_doctors_local_days(client, login_as):
     page = response.get_data(as_text=True)
     assert "Lastweek" not in page and "Nextweek" not in page and "Colleagues" not in page
     monday_card, sunday_card = _day_section(page, monday), _day_section(page, sunday)
-    assert "Mondaymorning" in monday_card and "12:30" in monday_card
-    assert "Sundaynight" in sunday_card and "11:30" in sunday_card and "Mondaymorning" not in sunday_card
+    assert "Mondaymorning" in monday_card and "00:30" in monday_card
+    assert "Sundaynight" in sunday_card and "23:30" in sunday_card and "Mondaymorning" not in sunday_card
     assert f"/doctor/appointments/{early.public_id}" in monday_card
     assert f"/doctor/appointments/{late.public_id}#questionnaire" in sunday_card
     assert page.count('id="day-') == 7
@@ -457,7 +457,7 @@ def test_arrival_recorded_by_reception_shows_on_the_doctors_pages(client, login_
     appt = factories.appointment(patient, doctor, starts)
     appt.arrived_at = starts - timedelta(minutes=17)
     db.session.commit()
-    shown = "arrived " + format_time(appt.arrived_at, "short", tzinfo=ZoneInfo(doctor.timezone), locale="en")
+    shown = "arrived " + format_time(appt.arrived_at, "short", tzinfo=ZoneInfo(doctor.timezone), locale="en_GB")
     local_day = starts.astimezone(ZoneInfo(doctor.timezone)).date().isoformat()
     for url in (
         f"/doctor/?date={local_day}",

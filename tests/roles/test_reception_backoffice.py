@@ -436,9 +436,9 @@ def test_cancel_and_reschedule_pages_explain_a_started_appointment(client, login
 
 
 def _clock(moment: datetime, tz: str = "Europe/Moscow") -> str:
-    """A time of day as English pages print it ("9:05\u202fAM")."""
+    """A time of day as English pages print it ("09:05", a 24-hour clock)."""
     local = moment.astimezone(ZoneInfo(tz))
-    return f"{local.hour % 12 or 12}:{local.minute:02d}\u202f{'AM' if local.hour < 12 else 'PM'}"
+    return f"{local.hour:02d}:{local.minute:02d}"
 
 
 def _row(page: str, appointment) -> str:

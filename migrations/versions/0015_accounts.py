@@ -1,7 +1,7 @@
 """accounts: staff invitations, and a password someone else chose that must be changed at the first sign-in
 
-Revision ID: 0014_accounts
-Revises: 0013
+Revision ID: 0015
+Revises: 0014
 Create Date: 2026-12-03
 
 """
@@ -11,8 +11,8 @@ import sqlalchemy as sa
 
 
 # revision identifiers, used by Alembic.
-revision = "0014_accounts"
-down_revision = "0013"
+revision = "0015"
+down_revision = "0014"
 branch_labels = None
 depends_on = None
 

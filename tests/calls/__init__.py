@@ -1,0 +1,1 @@
+"""Tests of video calls: the call record, its rules and the /call namespace."""
