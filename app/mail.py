@@ -1,5 +1,6 @@
 """Outgoing e-mail: one plain-text message built in the clinic's name, handed to the configured SMTP server."""
 
+import logging
 import smtplib
 import ssl
 from email.headerregistry import Address
@@ -14,6 +15,8 @@ from app.clock import utcnow
 from app.urls import public_base_url
 
 SMTP_TIMEOUT_SECONDS = 30
+
+logger = logging.getLogger(__name__)
 
 
 def plain_message(to: str, subject: str, body: str) -> EmailMessage:
@@ -40,3 +43,17 @@ def deliver(message: EmailMessage) -> None:
         if config["SMTP_USERNAME"]:
             smtp.login(config["SMTP_USERNAME"], config["SMTP_PASSWORD"])
         smtp.send_message(message)
+
+
+def send_or_log(to: str, subject: str, body: str) -> bool:
+    """Send one plain message; without SMTP (the demo) or when sending fails, log it and answer False, so that a page
+    whose answer must not depend on the mail (registration, password reset) answers the same either way."""
+    if not current_app.config["SMTP_HOST"]:
+        logger.warning("SMTP_HOST is not set; this e-mail to %s was not sent:\n%s", to, body)
+        return False
+    try:
+        deliver(plain_message(to, subject, body))
+    except (smtplib.SMTPException, OSError):
+        logger.exception("An e-mail to %s could not be sent", to)
+        return False
+    return True

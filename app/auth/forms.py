@@ -51,3 +51,28 @@ class PasswordChangeForm(FlaskForm):
     confirm = PasswordField(
         _l("Repeat new password"), validators=[EqualTo("new_password", message=_l("Passwords differ."))]
     )
+
+
+class ForgotPasswordForm(FlaskForm):
+    """The address to send a reset link to."""
+
+    email = EmailField(_l("E-mail"), validators=[DataRequired(), Email(), Length(max=254)])
+
+
+class ResetPasswordForm(FlaskForm):
+    """A new password chosen through a reset link (the same rules as registration)."""
+
+    new_password = new_password_field(_l("New password"))
+    confirm = PasswordField(
+        _l("Repeat new password"), validators=[EqualTo("new_password", message=_l("Passwords differ."))]
+    )
+
+
+class InvitationForm(FlaskForm):
+    """The invited person's name as they want it written, and their own password."""
+
+    last_name = StringField(_l("Last name"), validators=[DataRequired(), Length(max=100)])
+    first_name = StringField(_l("First name"), validators=[DataRequired(), Length(max=100)])
+    middle_name = StringField(_l("Middle name"), validators=[Optional(), Length(max=100)])
+    password = new_password_field(_l("Password"))
+    confirm = PasswordField(_l("Repeat password"), validators=[EqualTo("password", message=_l("Passwords differ."))])

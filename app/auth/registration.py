@@ -8,9 +8,7 @@ and the password hash stay on the server.
 """
 
 import hashlib
-import logging
 import secrets
-import smtplib
 from datetime import date, timedelta
 
 import sqlalchemy as sa
@@ -24,12 +22,10 @@ from app.auth.forms import RegisterForm
 from app.clock import utcnow
 from app.extensions import db
 from app.i18n import LANGUAGES, current_language, formatting_locale
-from app.mail import deliver, plain_message
+from app.mail import send_or_log
 from app.models import PatientProfile, PendingRegistration, Role, User, normalise_email
 from app.passwords import hash_password
 from app.refusals import Refusal
-
-logger = logging.getLogger(__name__)
 
 # How long a confirmation link works.
 LINK_HOURS = 24
@@ -41,14 +37,8 @@ def _digest(token: str) -> str:
 
 
 def _send(to: str, subject: str, body: str) -> None:
-    """Send one e-mail; without SMTP (the demo) or when it fails the answer must not differ, so it is logged."""
-    if not current_app.config["SMTP_HOST"]:
-        logger.warning("SMTP_HOST is not set; this e-mail to %s was not sent:\n%s", to, body)
-        return
-    try:
-        deliver(plain_message(to, subject, body))
-    except (smtplib.SMTPException, OSError):
-        logger.exception("A registration e-mail to %s could not be sent", to)
+    """Send one e-mail; without SMTP (the demo) or when it fails the answer must not differ, so it is only logged."""
+    send_or_log(to, subject, body)
 
 
 def start(form: RegisterForm) -> str:

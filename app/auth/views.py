@@ -7,8 +7,15 @@ from flask_limiter.util import get_remote_address
 from flask_login import current_user, login_required, login_user, logout_user
 from limits import parse as parse_limit
 
-from app.auth import bp, registration
-from app.auth.forms import LoginForm, PasswordChangeForm, RegisterForm
+from app.auth import bp, invitations, registration, reset
+from app.auth.forms import (
+    ForgotPasswordForm,
+    InvitationForm,
+    LoginForm,
+    PasswordChangeForm,
+    RegisterForm,
+    ResetPasswordForm,
+)
 from app.extensions import db, limiter
 from app.models import Role, User, normalise_email
 from app.passwords import burn_verification_time
@@ -117,13 +124,14 @@ def confirm_registration(token):
 @bp.route("/password", methods=["GET", "POST"])
 @login_required
 def change_password():
-    """Change one's own password after confirming the current one."""
+    """Change one's own password after confirming the current one (required first when someone else chose it)."""
     form = PasswordChangeForm()
     if form.validate_on_submit():
         if not current_user.check_password(form.current_password.data):
             form.current_password.errors.append(_("The current password is wrong."))
         else:
             current_user.set_password(form.new_password.data)
+            current_user.must_change_password = False
             db.session.commit()
             # Whoever else was signed in with the old password is signed out; this session carries on.
             end_sessions(current_user._get_current_object(), keep_this_one=True)
@@ -139,3 +147,65 @@ def end_other_sessions():
     end_sessions(current_user._get_current_object(), keep_this_one=True)
     flash(_("You have been signed out on every other device."), "success")
     return redirect(url_for("auth.change_password"))
+
+
+def _reset_account_key() -> str:
+    """Throttle reset requests per address typed, existing or not, like sign-in."""
+    return "reset-account:" + normalise_email(request.form.get("email", ""))
+
+
+def _reset_ip_key() -> str:
+    """Throttle reset requests per client address."""
+    return "reset-ip:" + get_remote_address()
+
+
+@bp.route("/password/forgot", methods=["GET", "POST"])
+@limiter.limit(lambda: current_app.config["LOGIN_LIMIT_PER_ACCOUNT"], key_func=_reset_account_key, methods=["POST"])
+@limiter.limit(lambda: current_app.config["LOGIN_LIMIT_PER_IP"], key_func=_reset_ip_key, methods=["POST"])
+def forgot_password():
+    """Ask for a reset link: the same answer whether the address has an account or not (app.auth.reset says how)."""
+    form = ForgotPasswordForm()
+    if form.validate_on_submit():
+        reset.request_reset(form.email.data)
+        return render_template("auth/reset_sent.html", email=normalise_email(form.email.data))
+    return render_template("auth/forgot.html", form=form), 200 if not form.errors else 422
+
+
+@bp.route("/password/reset/<token>", methods=["GET", "POST"])
+def reset_password(token):
+    """Set a new password through an e-mailed link: every session of the account ends, and this browser is signed
+    in afresh."""
+    user = reset.user_for(token)
+    form = ResetPasswordForm()
+    if form.validate_on_submit():
+        reset.complete(user, form.new_password.data)
+        logout_user()
+        db.session.refresh(user)
+        login_user(user)
+        flash(_("Your new password is set. Every other session has been signed out."), "success")
+        return redirect(landing_url(user))
+    return render_template("auth/reset.html", form=form), 200 if not form.errors else 422
+
+
+@bp.route("/invitation/<token>", methods=["GET", "POST"])
+def accept_invitation(token):
+    """Open a staff invitation: the invited person writes their name, sets their password and is signed in."""
+    invitation = invitations.open_invitation(token)
+    form = InvitationForm()
+    if request.method == "GET":
+        form.last_name.data = invitation.last_name
+        form.first_name.data = invitation.first_name
+        form.middle_name.data = invitation.middle_name
+    if form.validate_on_submit():
+        user = invitations.accept(
+            token,
+            form.last_name.data.strip(),
+            form.first_name.data.strip(),
+            (form.middle_name.data or "").strip(),
+            form.password.data,
+        )
+        logout_user()
+        login_user(user)
+        flash(_("Welcome! Your account is ready."), "success")
+        return redirect(landing_url(user))
+    return render_template("auth/invitation.html", form=form, invitation=invitation), 200 if not form.errors else 422

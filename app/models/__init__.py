@@ -5,6 +5,7 @@ from app.models.audit import AuditEvent
 from app.models.call import LIVE_STATES, Call, CallState
 from app.models.chat import ChatMessage, ChatReadMark, ChatThread, MessageKind
 from app.models.doctor_patient import DoctorPatient
+from app.models.invitation import Invitation, invitation_specialty
 from app.models.patient import Guardianship, PatientProfile, Sex
 from app.models.registration import PendingRegistration
 from app.models.reminder import ReminderDelivery
@@ -32,6 +33,7 @@ __all__ = [
     "FileKind",
     "Guardianship",
     "Intake",
+    "Invitation",
     "MessageKind",
     "PatientProfile",
     "PendingRegistration",
@@ -46,6 +48,7 @@ __all__ = [
     "StoredFile",
     "User",
     "WorkingInterval",
+    "invitation_specialty",
     "normalise_email",
     "specialist_specialty",
 ]

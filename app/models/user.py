@@ -63,6 +63,8 @@ class User(UserMixin, db.Model):
     # Every signed-in session carries the generation it began in; raising it ends every session begun before
     # (sign-out, a password change, "sign out of other devices", deactivation: app/revocation.py).
     session_generation: Mapped[int] = mapped_column(default=0, server_default="0")
+    # Set when someone else chose the password (the admin's new-staff form): the cabinet asks for a new one first.
+    must_change_password: Mapped[bool] = mapped_column(default=False, server_default=sa.false())
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
     patient_profile = db.relationship("PatientProfile", back_populates="user", uselist=False)

@@ -1,6 +1,6 @@
 """video calls: one row per call attempt, at most one live call per appointment
 
-Revision ID: 0014_calls
+Revision ID: 0014
 Revises: 0013
 Create Date: 2026-12-03
 
@@ -11,7 +11,7 @@ import sqlalchemy as sa
 
 
 # revision identifiers, used by Alembic.
-revision = "0014_calls"
+revision = "0014"
 down_revision = "0013"
 branch_labels = None
 depends_on = None

@@ -8,4 +8,4 @@ from app.models import Role
 bp = Blueprint("admin", __name__)
 guard_blueprint(bp, Role.ADMIN)
 
-from roles.admin import specialties, views  # noqa: E402,F401  (routes attach to bp)
+from roles.admin import invitations, specialties, staff, views  # noqa: E402,F401  (routes attach to bp)

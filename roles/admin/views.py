@@ -11,7 +11,7 @@ from app.extensions import db
 from app.i18n import current_language
 from app.models import STAFF_ROLES, AuditEvent, Role, SpecialistProfile, Specialty, User, normalise_email
 from roles.admin import bp
-from roles.admin.forms import StaffForm
+from roles.admin.forms import DutiesForm, StaffForm
 from roles.forms import form_status
 
 AUDIT_PAGE_SIZE = 100
@@ -33,8 +33,7 @@ def dashboard():
 def new_staff():
     """Create a staff account (staff cannot register themselves)."""
     form = StaffForm()
-    specialties = db.session.scalars(sa.select(Specialty).order_by(Specialty.slug)).all()
-    form.specialties.choices = [(s.id, s.name(current_language())) for s in specialties]
+    specialties = offer_specialties(form)
     if request.method == "GET":
         form.timezone.data = current_app.config["BABEL_DEFAULT_TIMEZONE"]
     if form.validate_on_submit():
@@ -48,12 +47,21 @@ def new_staff():
     return render_template("admin/new_staff.html", form=form), form_status(form)
 
 
+def offer_specialties(form: DutiesForm) -> list[Specialty]:
+    """Every specialty, offered as the form's choices in the page's language; returns them."""
+    specialties = db.session.scalars(sa.select(Specialty).order_by(Specialty.slug)).all()
+    form.specialties.choices = [(s.id, s.name(current_language())) for s in specialties]
+    return specialties
+
+
 def _create_staff(form: StaffForm, email: str, specialties: list[Specialty]) -> User:
     """Store the new account, and a specialist profile for doctors."""
     role = Role(form.role.data)
     names = [form.last_name.data.strip(), form.first_name.data.strip(), (form.middle_name.data or "").strip()]
     user = User(email=email, role=role, timezone=form.timezone.data.strip(), full_name=" ".join(n for n in names if n))
     user.set_password(form.password.data)
+    # The admin knows this password: its owner replaces it before anything else (app/gate.py).
+    user.must_change_password = True
     if role == Role.DOCTOR:
         chosen = set(form.specialties.data)
         user.specialist_profile = SpecialistProfile(

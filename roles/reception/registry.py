@@ -6,6 +6,7 @@ from flask_babel import gettext as _
 from flask_login import current_user
 
 from app import audit
+from app.auth import reset
 from app.clock import utcnow
 from app.extensions import db
 from app.models import ACTIVE_STATUSES, Guardianship, PatientProfile, Sex
@@ -123,3 +124,20 @@ def end_guardian(patient_id, guardian_id):
     if end_guardianship(link, current_user):
         flash(_("The guardianship has been ended."), "success")
     return redirect(url_for("reception.patient", patient_id=record.public_id))
+
+
+@bp.post("/patients/<patient_id>/password-reset")
+def send_patient_reset(patient_id):
+    """E-mail a patient with an account a link to set a new password; audited."""
+    record = get_patient_or_404(patient_id, current_user)
+    if not ActionForm().validate_on_submit():
+        abort(400)
+    account = record.user
+    if account is None or not account.active:
+        flash(_("This patient has no account to reset."), "danger")
+    elif reset.send_link(account):
+        audit.record("send_password_reset", account, record, current_user)
+        flash(_("A link to set a new password has been sent to %(email)s.", email=account.email), "success")
+    else:
+        flash(_("The e-mail could not be sent. Please try again later."), "danger")
+    return redirect(url_for("reception.patient", patient_id=record.public_id)), 303
