@@ -3,7 +3,7 @@
 Command (from the repository root, after `make test` has set up .venv; needs Debian's postgresql and redis-server):
 
     .venv/bin/python -m bench.chat_delivery [--clients 20] [--seconds 20] [--hold 500] [--hold-seconds 30]
-        [--joins 1000] [--connect-timeout 30]
+        [--joins 1000] [--connect-timeout 30] [--worker-class gevent|gthread]
 
 Both servers run the same way: two gunicorn masters (1 worker each, the worker class of gunicorn.conf.py, gevent)
 sharing one throwaway Redis; the app also shares one throwaway PostgreSQL. The floor is `bench/relay_server.py`
@@ -72,8 +72,9 @@ CLOCK_TICK = os.sysconf("SC_CLK_TCK")
 class Gunicorn:
     """One gunicorn master with one threaded worker serving `target` ("module:app") on a free loopback port."""
 
-    def __init__(self, target: str, env: dict, threads: int, log: Path):
+    def __init__(self, target: str, env: dict, threads: int, log: Path, worker_class: str | None = None):
         self.target, self.env, self.threads, self.log = target, env, threads, log
+        self.worker_class = worker_class  # None: gunicorn.conf.py's (gevent)
         self.port = free_port()
         self.process: subprocess.Popen | None = None
 
@@ -94,6 +95,7 @@ class Gunicorn:
                     # gthread counts every open connection against this (default 1000).
                     "--worker-connections", str(max(1000, 2 * self.threads)),
                     "--graceful-timeout", "5",
+                    *(["--worker-class", self.worker_class] if self.worker_class else []),
                     self.target,
                 ],
                 cwd=ROOT,
@@ -726,6 +728,12 @@ def main() -> int:
         "--connect-timeout", type=float, default=CONNECT_TIMEOUT, help="seconds a connection may take to open"
     )
     parser.add_argument("--only", choices=["relay", "app"], help="measure one server only")
+    parser.add_argument(
+        "--worker-class",
+        choices=["gevent", "gthread"],
+        help="both servers' gunicorn worker (default: gunicorn.conf.py's, gevent; gthread: the threaded model that "
+        "came before, to compare with code of that time)",
+    )
     parser.add_argument("--logs", type=Path, help="keep the gunicorn logs (and profiles) in this directory")
     parser.add_argument("--py-spy", type=Path, help="py-spy executable: sample the workers while measuring")
     parser.add_argument("--py-spy-mode", choices=["gil", "wall"], default="gil")
@@ -761,7 +769,10 @@ def main() -> int:
             "PostgreSQL": lambda: tree_cpu_seconds(postgres.process.pid) if postgres else 0.0,
         }
         if args.only != "app":
-            relay = [Gunicorn("bench.relay_server:app", base_env, threads, logs / f"relay-{n}.log") for n in "AB"]
+            relay = [
+                Gunicorn("bench.relay_server:app", base_env, threads, logs / f"relay-{n}.log", args.worker_class)
+                for n in "AB"
+            ]
             results["relay"] = run_target(Target("relay", [], False, "room"), relay, service_meters, rooms, args)
             print(f"relay: {results['relay']['p99']:.1f} ms p99, errors {results['relay']['errors']}", flush=True)
         if args.only != "relay":
@@ -774,7 +785,7 @@ def main() -> int:
                 "SESSION_COOKIE_SECURE": "false",
                 "STORAGE_LOCAL_PATH": tempfile.mkdtemp(prefix="bench-storage-"),
             }
-            app = [Gunicorn("wsgi:app", env, threads, logs / f"app-{n}.log") for n in "AB"]
+            app = [Gunicorn("wsgi:app", env, threads, logs / f"app-{n}.log", args.worker_class) for n in "AB"]
             results["app"] = run_target(Target("app", [], True, "appointment"), app, service_meters, rooms, args)
     finally:
         if postgres is not None:
