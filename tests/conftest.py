@@ -222,3 +222,31 @@ def login_as(app, client):
 def project_root() -> Path:
     """The repository's root directory."""
     return Path(__file__).resolve().parent.parent
+
+
+@pytest.fixture
+def starts_in():
+    """How soon the appointment of the multi-process tests' `people` starts (tests/chat/test_processes.py): an hour,
+    the chat open; the call tests override it with minutes, calls open."""
+    from datetime import timedelta
+
+    return timedelta(hours=1)
+
+
+def page_socket(app, user, *namespaces: str):
+    """Sign `user` in through the real form and open a page's Socket.IO test connection on that session, in each of
+    `namespaces` (the first is the one every page opens); `sock.http` is the page's HTTP client."""
+    from app.extensions import socketio
+
+    http = app.test_client()
+    response = http.sign_in(user.email)
+    assert response.status_code == 302
+    # Each event runs in its own app context, as in production (the fixture's context would share `g`).
+    with app.app_context():
+        sock = socketio.test_client(app, namespace=namespaces[0], flask_test_client=http)
+        for namespace in namespaces[1:]:
+            sock.connect(namespace=namespace)
+    assert all(sock.is_connected(namespace) for namespace in namespaces)
+    sock.http = http
+    sock.fresh_context = app.app_context
+    return sock

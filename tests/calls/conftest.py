@@ -5,9 +5,9 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from app.extensions import socketio
 from app.models import Role
 from tests import factories
+from tests.conftest import page_socket
 
 CALL = "/call"
 PERSONAL = "/chat"
@@ -29,15 +29,7 @@ def connect(app):
     """Sign a user in through the real form and open a page's connection: /chat (personal room) and /call."""
 
     def _connect(user):
-        http = app.test_client()
-        response = http.sign_in(user.email)
-        assert response.status_code == 302
-        with app.app_context():
-            sock = socketio.test_client(app, namespace=PERSONAL, flask_test_client=http)
-            sock.connect(namespace=CALL)
-        assert sock.is_connected(PERSONAL) and sock.is_connected(CALL)
-        sock.http = http
-        sock.fresh_context = app.app_context
+        sock = page_socket(app, user, PERSONAL, CALL)
         drain(sock)
         return sock
 

@@ -2,21 +2,16 @@
 and each process's own clock (the ring refresh and the sweeper) running as it does in production."""
 
 import queue
-import re
 import uuid
-from datetime import UTC, datetime, timedelta
+from datetime import timedelta
 
 import pytest
 import requests
 import socketio
 
-from app import create_app
-from app.extensions import db as _db
-from app.models import Role
 from tests import factories
-from tests.chat.test_processes import servers, shared_database  # noqa: F401 (fixtures)
-
-CSRF = re.compile(r'<meta name="csrf-token" content="([^"]+)"')
+from tests.chat.test_processes import people, servers, shared_database  # noqa: F401 (fixtures)
+from tests.conftest import CSRF_META
 
 
 @pytest.fixture
@@ -31,18 +26,9 @@ def server_env() -> dict:
 
 
 @pytest.fixture
-def people(shared_database):  # noqa: F811 (the imported fixture)
-    """A doctor, a patient and an appointment starting in five minutes, made in the shared database."""
-    app = create_app({"SQLALCHEMY_DATABASE_URI": shared_database, "SECRET_KEY": "setup", "TESTING": True})
-    with app.app_context():
-        doctor = factories.doctor()
-        patient_user = factories.user(Role.PATIENT)
-        appointment = factories.appointment(
-            patient_user.patient_profile, doctor, datetime.now(UTC) + timedelta(minutes=5)
-        )
-        yield doctor.email, patient_user.email, str(appointment.public_id)
-        _db.session.remove()
-        _db.engine.dispose()
+def starts_in() -> timedelta:
+    """The appointment of `people` starts in five minutes: calls are open."""
+    return timedelta(minutes=5)
 
 
 class Page:
@@ -50,7 +36,7 @@ class Page:
 
     def __init__(self, server, email: str):
         self.http = requests.Session()
-        token = CSRF.search(self.http.get(f"{server.url}/auth/login").text).group(1)
+        token = CSRF_META.search(self.http.get(f"{server.url}/auth/login").text).group(1)
         signed_in = self.http.post(
             f"{server.url}/auth/login",
             data={"email": email, "password": factories.PASSWORD, "csrf_token": token},

@@ -6,9 +6,9 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from app.extensions import socketio
 from app.models import Role
 from tests import factories
+from tests.conftest import page_socket
 
 
 @pytest.fixture
@@ -21,19 +21,7 @@ def app_config(app_config):
 def connect(app):
     """Sign a user in through the real form and open a /chat connection on the same session."""
 
-    def _connect(user):
-        http = app.test_client()
-        response = http.sign_in(user.email)
-        assert response.status_code == 302
-        # Each event runs in its own app context, as in production (the fixture's context would share `g`).
-        with app.app_context():
-            sock = socketio.test_client(app, namespace="/chat", flask_test_client=http)
-        assert sock.is_connected("/chat")
-        sock.http = http
-        sock.fresh_context = app.app_context
-        return sock
-
-    return _connect
+    return lambda user: page_socket(app, user, "/chat")
 
 
 @pytest.fixture

@@ -3,7 +3,7 @@
 import queue
 import re
 import uuid
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 
 import pytest
 import requests
@@ -50,15 +50,13 @@ def servers(shared_database, redis_server, tmp_path, server_env):
 
 
 @pytest.fixture
-def people(shared_database):
-    """A doctor and a patient with an appointment an hour from now, made in the shared database."""
+def people(shared_database, starts_in):
+    """A doctor and a patient with an appointment `starts_in` from now, made in the shared database."""
     app = create_app({"SQLALCHEMY_DATABASE_URI": shared_database, "SECRET_KEY": "setup", "TESTING": True})
     with app.app_context():
         doctor = factories.doctor()
         patient_user = factories.user(Role.PATIENT)
-        appointment = factories.appointment(
-            patient_user.patient_profile, doctor, datetime.now(UTC) + timedelta(hours=1)
-        )
+        appointment = factories.appointment(patient_user.patient_profile, doctor, datetime.now(UTC) + starts_in)
         yield doctor.email, patient_user.email, str(appointment.public_id)
         _db.session.remove()
         _db.engine.dispose()
