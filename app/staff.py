@@ -6,7 +6,6 @@ list re-checks the open sockets' rooms (`withdraw_access`). Deactivation also dr
 address, so a reactivated account does not revive subscriptions made before it left.
 """
 
-import uuid
 from dataclasses import dataclass
 
 import sqlalchemy as sa
@@ -16,6 +15,7 @@ from flask_babel import lazy_gettext as _l
 from app import audit
 from app.extensions import db
 from app.models import STAFF_ROLES, Role, SpecialistProfile, Specialty, User
+from app.permissions.lookup import parse_uuid
 from app.realtime import withdraw_access
 from app.refusals import CONFLICT, Refusal
 from app.revocation import end_sessions
@@ -27,10 +27,7 @@ class StaffRefused(Refusal):
 
 def get_staff_or_404(public_id: str) -> User:
     """A staff account by public id; patients and unknown ids answer 404."""
-    try:
-        key = uuid.UUID(public_id)
-    except ValueError:
-        abort(404)
+    key = parse_uuid(public_id)
     user = db.session.scalar(sa.select(User).where(User.public_id == key, User.role.in_(STAFF_ROLES)))
     if user is None:
         abort(404)

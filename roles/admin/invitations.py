@@ -1,7 +1,5 @@
 """Staff invitations: the list, a new invitation, resending and revoking."""
 
-import uuid
-
 import sqlalchemy as sa
 from flask import abort, current_app, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
@@ -12,6 +10,7 @@ from app import clock
 from app.auth import invitations
 from app.extensions import db
 from app.models import Invitation, Role
+from app.permissions.lookup import parse_uuid
 from roles.admin import bp
 from roles.admin.forms import ActionForm, InviteForm
 from roles.admin.views import offer_specialties
@@ -67,11 +66,7 @@ def invite():
 
 def _invitation_or_404(invitation_id) -> Invitation:
     """An invitation by public id, once the button's CSRF token is checked."""
-    try:
-        key = uuid.UUID(invitation_id)
-    except ValueError:
-        abort(404)
-    invitation = db.session.scalar(sa.select(Invitation).filter_by(public_id=key))
+    invitation = db.session.scalar(sa.select(Invitation).filter_by(public_id=parse_uuid(invitation_id)))
     if invitation is None:
         abort(404)
     if not ActionForm().validate_on_submit():
